@@ -1,0 +1,156 @@
+using System.Net;
+using YarpEgress.Policy;
+using YarpEgress.Upstream;
+
+namespace YarpEgress.Configuration;
+
+/// <summary>
+/// Validates bound <see cref="EgressOptions"/> and compiles them into an <see cref="EgressSnapshot"/>. Every problem is
+/// added to the error list with its key path (<c>Egress:Allow:3:Host: ...</c>), so an operator sees them all at once.
+/// </summary>
+internal static class EgressConfigCompiler
+{
+    private const string Root = EgressOptions.SectionName;
+
+    public static EgressSnapshot? Compile(EgressOptions options, List<string> errors)
+    {
+        var before = errors.Count;
+        ValidateListeners(options, errors);
+        var rules = new List<PolicyRule>();
+        CompileRules(options.Allow, RuleKind.Allow, rules, errors);
+        CompileRules(options.Deny, RuleKind.Deny, rules, errors);
+        var pins = HostPins.Parse(options.Hosts, $"{Root}:Hosts", errors);
+        ValidateTimeouts(options.Timeouts, errors);
+        ValidateLimits(options.Limits, errors);
+        return errors.Count > before ? null : new EgressSnapshot(options, new EgressPolicy(rules), pins);
+    }
+
+    private static void ValidateListeners(EgressOptions options, List<string> errors)
+    {
+        if (options.Listeners.Count == 0)
+        {
+            errors.Add($"{Root}:Listeners: at least one listener is needed");
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var endpoints = new Dictionary<(IPAddress, int), string>();
+        for (var i = 0; i < options.Listeners.Count; i++)
+        {
+            var listener = options.Listeners[i];
+            var key = $"{Root}:Listeners:{i}";
+            if (string.IsNullOrWhiteSpace(listener.Name))
+            {
+                errors.Add($"{key}:Name: a listener needs a name");
+            }
+            else if (!names.Add(listener.Name))
+            {
+                errors.Add($"{key}:Name: '{listener.Name}' is used by another listener");
+            }
+
+            ValidateEndpoint(key, listener.Address, listener.Port, endpoints, errors);
+        }
+
+        ValidateEndpoint($"{Root}:Admin", options.Admin.Address, options.Admin.Port, endpoints, errors);
+    }
+
+    private static void ValidateEndpoint(string key, string address, int port, Dictionary<(IPAddress, int), string> seen, List<string> errors)
+    {
+        if (!IPAddress.TryParse(address, out var ip))
+        {
+            errors.Add($"{key}:Address: '{address}' is not an IP address (use 0.0.0.0 or :: for all interfaces)");
+        }
+
+        if (port == -1)
+        {
+            errors.Add($"{key}:Port: a port is needed");
+        }
+        else if (port is < 0 or > 65535)
+        {
+            errors.Add($"{key}:Port: {port} is not a port (0-65535, 0 picks a free one)");
+        }
+        else if (ip is not null && port != 0 && !seen.TryAdd((ip, port), key))
+        {
+            errors.Add($"{key}: {address}:{port} is already used by {seen[(ip, port)]}");
+        }
+    }
+
+    private static void CompileRules(List<RuleOptions> list, RuleKind kind, List<PolicyRule> rules, List<string> errors)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            var rule = list[i];
+            var key = $"{Root}:{kind}:{i}";
+            var ports = rule.Ports is null
+                ? (kind == RuleKind.Allow ? PortSet.Web : PortSet.All)
+                : PortSet.Parse(rule.Ports, $"{key}:Ports", errors);
+
+            var hasHost = !string.IsNullOrWhiteSpace(rule.Host);
+            var hasCidr = !string.IsNullOrWhiteSpace(rule.Cidr);
+            if (hasHost == hasCidr)
+            {
+                errors.Add($"{key}: give either Host or Cidr{(hasHost ? ", not both" : string.Empty)}");
+                continue;
+            }
+
+            if (hasHost)
+            {
+                if (!HostPattern.TryParse(rule.Host, out var pattern, out var error))
+                {
+                    errors.Add($"{key}:Host: {error}");
+                }
+                else if (ports is not null)
+                {
+                    rules.Add(PolicyRule.ForHost(kind, i, pattern, ports));
+                }
+            }
+            else if (!TryParseNetwork(rule.Cidr!, out var network))
+            {
+                errors.Add($"{key}:Cidr: '{rule.Cidr}' is not a CIDR range (address/prefix with no host bits set, or one address)");
+            }
+            else if (ports is not null)
+            {
+                rules.Add(PolicyRule.ForNetwork(kind, i, network, ports));
+            }
+        }
+    }
+
+    internal static bool TryParseNetwork(string text, out IPNetwork network)
+    {
+        text = text.Trim();
+        if (IPNetwork.TryParse(text, out network))
+        {
+            return true;
+        }
+
+        if (!text.Contains('/') && IPAddress.TryParse(text, out var single))
+        {
+            network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static void ValidateTimeouts(TimeoutOptions timeouts, List<string> errors)
+    {
+        Positive(timeouts.Connect, nameof(timeouts.Connect));
+        Positive(timeouts.RequestHead, nameof(timeouts.RequestHead));
+        Positive(timeouts.HttpActivity, nameof(timeouts.HttpActivity));
+
+        void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"{Root}:Timeouts:{name}: must be positive, got {value}");
+            }
+        }
+    }
+
+    private static void ValidateLimits(LimitOptions limits, List<string> errors)
+    {
+        if (limits.MaxRequestHeadBytes is < 1024 or > 1024 * 1024)
+        {
+            errors.Add($"{Root}:Limits:MaxRequestHeadBytes: {limits.MaxRequestHeadBytes} is outside 1024-1048576");
+        }
+    }
+}

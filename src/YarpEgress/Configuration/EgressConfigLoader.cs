@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Configuration;
+
+namespace YarpEgress.Configuration;
+
+/// <summary>
+/// Binds the <c>Egress</c> section piece by piece, so that a wrong type or an unknown key in one place is reported
+/// with its key path beside every other problem, instead of the binder stopping at the first.
+/// </summary>
+internal static class EgressConfigLoader
+{
+    private static readonly string[] KnownKeys =
+        [nameof(EgressOptions.Listeners), nameof(EgressOptions.Admin), nameof(EgressOptions.Allow), nameof(EgressOptions.Deny),
+         nameof(EgressOptions.Hosts), nameof(EgressOptions.Timeouts), nameof(EgressOptions.Limits)];
+
+    public static EgressSnapshot? Load(IConfiguration configuration, List<string> errors)
+    {
+        if (configuration[LayeredJsonConfigurationProvider.ErrorKey] is { } fileError)
+        {
+            errors.Add(fileError);
+            return null;
+        }
+
+        var section = configuration.GetSection(EgressOptions.SectionName);
+        if (!section.Exists())
+        {
+            errors.Add($"{EgressOptions.SectionName}: the section is missing");
+            return null;
+        }
+
+        var before = errors.Count;
+        foreach (var child in section.GetChildren())
+        {
+            if (!KnownKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{child.Path}: unknown key (known: {string.Join(", ", KnownKeys)})");
+            }
+        }
+
+        var options = new EgressOptions
+        {
+            Listeners = BindList<ListenerOptions>(section.GetSection(nameof(EgressOptions.Listeners)), errors),
+            Allow = BindList<RuleOptions>(section.GetSection(nameof(EgressOptions.Allow)), errors),
+            Deny = BindList<RuleOptions>(section.GetSection(nameof(EgressOptions.Deny)), errors),
+            Admin = BindObject<AdminOptions>(section.GetSection(nameof(EgressOptions.Admin)), errors),
+            Timeouts = BindObject<TimeoutOptions>(section.GetSection(nameof(EgressOptions.Timeouts)), errors),
+            Limits = BindObject<LimitOptions>(section.GetSection(nameof(EgressOptions.Limits)), errors),
+        };
+
+        foreach (var pin in section.GetSection(nameof(EgressOptions.Hosts)).GetChildren())
+        {
+            options.Hosts[pin.Key] = pin.Value ?? string.Empty;
+        }
+
+        var snapshot = EgressConfigCompiler.Compile(options, errors);
+        return errors.Count > before ? null : snapshot;
+    }
+
+    private static List<T> BindList<T>(IConfigurationSection section, List<string> errors) where T : new()
+    {
+        var list = new List<T>();
+        foreach (var child in section.GetChildren())
+        {
+            if (!int.TryParse(child.Key, out _))
+            {
+                errors.Add($"{child.Path}: expected a list, found the key '{child.Key}'");
+                continue;
+            }
+
+            list.Add(BindObject<T>(child, errors));
+        }
+
+        return list;
+    }
+
+    private static T BindObject<T>(IConfigurationSection section, List<string> errors) where T : new()
+    {
+        var value = new T();
+        try
+        {
+            section.Bind(value, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add($"{section.Path}: {Describe(ex)}");
+        }
+
+        return value;
+    }
+
+    private static string Describe(InvalidOperationException ex) =>
+        ex.InnerException is { } inner and not InvalidOperationException ? $"{ex.Message} ({inner.Message})" : ex.Message;
+}

@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace YarpEgress.Configuration;
+
+/// <summary>
+/// Holds the current <see cref="EgressSnapshot"/> and swaps it when the configuration reloads. A reload that fails
+/// validation is logged, error by error, and the last good snapshot keeps serving.
+/// </summary>
+internal sealed partial class EgressConfigStore : IDisposable
+{
+    private readonly IConfiguration _configuration;
+    private readonly ILogger<EgressConfigStore> _logger;
+    private readonly IDisposable _subscription;
+    private volatile EgressSnapshot _current;
+
+    public EgressConfigStore(IConfiguration configuration, EgressSnapshot initial, ILogger<EgressConfigStore> logger)
+    {
+        _configuration = configuration;
+        _logger = logger;
+        _current = initial;
+        _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
+    }
+
+    public EgressSnapshot Current => _current;
+
+    /// <summary>Raised after a new snapshot is in place.</summary>
+    public event Action<EgressSnapshot>? Changed;
+
+    private void Reload()
+    {
+        var errors = new List<string>();
+        var next = EgressConfigLoader.Load(_configuration, errors);
+        if (next is null)
+        {
+            LogReloadRejected(_logger, errors.Count);
+            foreach (var error in errors)
+            {
+                LogConfigError(_logger, error);
+            }
+
+            return;
+        }
+
+        if (!SameEndpoints(_current.Options, next.Options))
+        {
+            LogListenersNeedRestart(_logger);
+        }
+
+        _current = next;
+        LogReloaded(_logger, next.Policy.RuleCount);
+        Changed?.Invoke(next);
+    }
+
+    private static bool SameEndpoints(EgressOptions a, EgressOptions b)
+    {
+        if (a.Listeners.Count != b.Listeners.Count || a.Admin.Address != b.Admin.Address || a.Admin.Port != b.Admin.Port)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Listeners.Count; i++)
+        {
+            var (x, y) = (a.Listeners[i], b.Listeners[i]);
+            if (x.Name != y.Name || x.Address != y.Address || x.Port != y.Port || x.Protocol != y.Protocol)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public void Dispose() => _subscription.Dispose();
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Configuration reloaded: {RuleCount} allowlist rules in force")]
+    private static partial void LogReloaded(ILogger logger, int ruleCount);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Configuration reload rejected with {ErrorCount} error(s); the previous configuration stays in force")]
+    private static partial void LogReloadRejected(ILogger logger, int errorCount);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Configuration error: {Error}")]
+    private static partial void LogConfigError(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Listener or admin endpoints changed; they take effect after a restart")]
+    private static partial void LogListenersNeedRestart(ILogger logger);
+}

@@ -1,0 +1,24 @@
+namespace YarpEgress.Configuration;
+
+/// <summary>The <c>Egress</c> configuration section, as bound from appsettings; see README for every key.</summary>
+public sealed class EgressOptions
+{
+    public const string SectionName = "Egress";
+
+    /// <summary>The proxy listeners. Changing them needs a restart; everything else reloads live.</summary>
+    public List<ListenerOptions> Listeners { get; set; } = [];
+
+    public AdminOptions Admin { get; set; } = new();
+
+    /// <summary>A destination may leave when an Allow rule matches its host and port and no Deny rule does.</summary>
+    public List<RuleOptions> Allow { get; set; } = [];
+
+    public List<RuleOptions> Deny { get; set; } = [];
+
+    /// <summary>Host name to address pins (comma-separated addresses), used instead of DNS.</summary>
+    public Dictionary<string, string> Hosts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public TimeoutOptions Timeouts { get; set; } = new();
+
+    public LimitOptions Limits { get; set; } = new();
+}

@@ -1,0 +1,15 @@
+namespace YarpEgress.Configuration;
+
+/// <summary>One proxy listener: <c>Egress:Listeners:N</c>.</summary>
+public sealed class ListenerOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>An IP address to bind; <c>0.0.0.0</c> or <c>::</c> for all. Defaults to loopback.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 picks a free one (tests).</summary>
+    public int Port { get; set; } = -1;
+
+    public ListenerProtocol Protocol { get; set; } = ListenerProtocol.Http;
+}

@@ -1,0 +1,8 @@
+namespace YarpEgress.Configuration;
+
+/// <summary>What a listener speaks.</summary>
+public enum ListenerProtocol
+{
+    /// <summary>HTTP/1.1 forward proxy: absolute-form plain-HTTP requests and CONNECT tunnels.</summary>
+    Http,
+}

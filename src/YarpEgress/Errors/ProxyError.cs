@@ -1,0 +1,32 @@
+using YarpEgress.Policy;
+using YarpEgress.Upstream;
+
+namespace YarpEgress.Errors;
+
+/// <summary>
+/// A refusal or failure as the client sees it: the status code, the RFC 9209 <c>Proxy-Status</c> error type, and one
+/// plain-text line saying what happened. CONNECT and plain HTTP answer with the same three things.
+/// </summary>
+internal readonly record struct ProxyError(int StatusCode, string ProxyStatus, string Message)
+{
+    public const string ProxyName = "yarp-egress";
+
+    public static ProxyError BadRequest(string message) => new(400, "http_request_error", message);
+
+    public static ProxyError HeadTooLarge(string message) => new(431, "http_request_error", message);
+
+    public static ProxyError HeadTimeout() => new(408, "http_request_error", "timed out waiting for the request head");
+
+    public static ProxyError Denied(in PolicyDecision decision) => new(403, "http_request_denied", decision.Reason);
+
+    public static ProxyError From(UpstreamConnectException ex) => new(ex.StatusCode, ex.Kind switch
+    {
+        ConnectFailureKind.Dns => "dns_error",
+        ConnectFailureKind.Refused => "connection_refused",
+        ConnectFailureKind.Timeout => "connection_timeout",
+        _ => "destination_ip_unroutable",
+    }, ex.Message);
+
+    /// <summary>The <c>Proxy-Status</c> header value, e.g. <c>yarp-egress; error=http_request_denied</c>.</summary>
+    public string ProxyStatusHeader => $"{ProxyName}; error={ProxyStatus}";
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+using YarpEgress.Configuration;
+using YarpEgress.Errors;
+using YarpEgress.Policy;
+using YarpEgress.Upstream;
+
+namespace YarpEgress.Forwarding;
+
+/// <summary>
+/// Serves plain-HTTP requests on HTTP listeners: an absolute-form target (<c>GET http://host/path</c>, what
+/// <c>HTTP_PROXY</c> clients send) is checked against the allowlist and forwarded with YARP's <see cref="IHttpForwarder"/>;
+/// anything else is told, with a 400, that this is a proxy.
+/// </summary>
+internal sealed partial class ForwardProxyHandler(
+    IHttpForwarder forwarder,
+    ForwardingInvoker invoker,
+    EgressHttpTransformer transformer,
+    EgressConfigStore config,
+    ILogger<ForwardProxyHandler> logger)
+{
+    private const string HttpScheme = "http://";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+        if (!TryGetDestination(context.Request.Method, target, out var destination, out var refusal))
+        {
+            await WriteErrorAsync(context, refusal);
+            return;
+        }
+
+        var snapshot = config.Current;
+        var decision = snapshot.Policy.Decide(destination);
+        if (!decision.IsAllowed)
+        {
+            LogDenied(logger, context.TraceIdentifier, context.Request.Method, destination.ToString(), decision.Reason);
+            await WriteErrorAsync(context, ProxyError.Denied(decision));
+            return;
+        }
+
+        var requestConfig = new ForwarderRequestConfig
+        {
+            ActivityTimeout = snapshot.Timeouts.HttpActivity,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        var error = await forwarder.SendAsync(context, HttpScheme + destination, invoker.Invoker, requestConfig, transformer);
+        if (error != ForwarderError.None)
+        {
+            await ReportFailureAsync(context, destination, error);
+        }
+    }
+
+    /// <summary>Finds the destination of an absolute-form <c>http://</c> request target.</summary>
+    internal static bool TryGetDestination(string method, string target, out Destination destination, out ProxyError refusal)
+    {
+        destination = default;
+        refusal = default;
+        if (HttpMethods.IsConnect(method))
+        {
+            refusal = ProxyError.BadRequest("CONNECT must be the first request on a connection to this proxy; open a new connection for it");
+            return false;
+        }
+
+        if (!target.StartsWith(HttpScheme, StringComparison.OrdinalIgnoreCase))
+        {
+            refusal = ProxyError.BadRequest(target.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+                ? "https:// targets go through a CONNECT tunnel, not as plain requests"
+                : "this is an egress proxy: send absolute-form requests (GET http://host/path) or CONNECT host:port");
+            return false;
+        }
+
+        var rest = target.AsSpan(HttpScheme.Length);
+        var end = rest.IndexOfAny('/', '?', '#');
+        var authority = end < 0 ? rest : rest[..end];
+        if (authority.Contains('@'))
+        {
+            refusal = ProxyError.BadRequest("user information in the request target is not accepted");
+            return false;
+        }
+
+        if (!Destination.TryParse(authority, defaultPort: 80, out destination, out var error))
+        {
+            refusal = ProxyError.BadRequest(error);
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task ReportFailureAsync(HttpContext context, Destination destination, ForwarderError error)
+    {
+        var exception = context.GetForwarderErrorFeature()?.Exception;
+        var connectFailure = FindConnectFailure(exception);
+        LogForwardFailed(logger, context.TraceIdentifier, destination.ToString(), error, connectFailure?.Message ?? exception?.Message);
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var proxyError = connectFailure is not null
+            ? ProxyError.From(connectFailure)
+            : error == ForwarderError.RequestTimedOut
+                ? new ProxyError(504, "http_response_timeout", $"{destination} did not answer in time")
+                : new ProxyError(context.Response.StatusCode is >= 400 ? context.Response.StatusCode : 502, "http_protocol_error", $"forwarding to {destination} failed: {error}");
+        await WriteErrorAsync(context, proxyError);
+    }
+
+    private static UpstreamConnectException? FindConnectFailure(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is UpstreamConnectException failure)
+            {
+                return failure;
+            }
+        }
+
+        return null;
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, ProxyError error)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = error.StatusCode;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers["Proxy-Status"] = error.ProxyStatusHeader;
+        return context.Response.WriteAsync(error.Message + "\n");
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "[{RequestId}] {Method} {Destination} denied: {Reason}")]
+    private static partial void LogDenied(ILogger logger, string requestId, string method, string destination, string reason);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "[{RequestId}] forwarding to {Destination} failed ({Error}): {Reason}")]
+    private static partial void LogForwardFailed(ILogger logger, string requestId, string destination, ForwarderError error, string? reason);
+}

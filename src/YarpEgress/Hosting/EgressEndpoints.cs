@@ -1,0 +1,17 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace YarpEgress.Hosting;
+
+/// <summary>The listen options of every listener by name (and the admin listener), to read back the bound endpoints.</summary>
+internal sealed class EgressEndpoints
+{
+    public const string AdminName = "admin";
+
+    private readonly Dictionary<string, ListenOptions> _listeners = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Add(string name, ListenOptions options) => _listeners[name] = options;
+
+    /// <summary>The endpoint a listener is bound to; with port 0 in the config, the port the OS picked.</summary>
+    public IPEndPoint GetBound(string name) => _listeners[name].IPEndPoint ?? throw new InvalidOperationException($"listener '{name}' is not an IP listener");
+}

@@ -1,0 +1,103 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using YarpEgress.Admin;
+using YarpEgress.Configuration;
+using YarpEgress.Connect;
+using YarpEgress.Forwarding;
+using YarpEgress.Tunneling;
+using YarpEgress.Upstream;
+
+namespace YarpEgress.Hosting;
+
+/// <summary>The composition root: what <c>Program.cs</c> calls, in the order bytes flow through the gateway.</summary>
+public static class EgressHostingExtensions
+{
+    /// <summary>
+    /// Validates the whole <c>Egress</c> section (printing every error with its key path and returning false when there
+    /// are any), then registers the gateway and binds its listeners.
+    /// </summary>
+    public static bool TryAddEgress(this WebApplicationBuilder builder, TextWriter errorOutput)
+    {
+        var errors = new List<string>();
+        var snapshot = EgressConfigLoader.Load(builder.Configuration, errors);
+        if (snapshot is null)
+        {
+            errorOutput.WriteLine($"YarpEgress: the configuration has {errors.Count} error(s):");
+            foreach (var error in errors)
+            {
+                errorOutput.WriteLine($"  {error}");
+            }
+
+            return false;
+        }
+
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new EgressConfigStore(builder.Configuration, snapshot, sp.GetRequiredService<ILogger<EgressConfigStore>>()));
+        services.AddSingleton<EgressEndpoints>();
+
+        // Policy decides per request from the store's snapshot; the upstream connector resolves and dials.
+        services.TryAddSingleton<IHostResolver, SystemHostResolver>();
+        services.AddSingleton<UpstreamConnector>();
+
+        // CONNECT tunnels: a connection middleware and the copier that moves the bytes.
+        services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
+        services.AddSingleton<ConnectTunnelMiddleware>();
+
+        // Plain HTTP: YARP's forwarder with one shared invoker.
+        services.AddHttpForwarder();
+        services.AddSingleton<ForwardingInvoker>();
+        services.AddSingleton<EgressHttpTransformer>();
+        services.AddSingleton<ForwardProxyHandler>();
+
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(kestrel, snapshot.Options));
+        return true;
+    }
+
+    /// <summary>Routes admin-listener requests to the admin endpoints and every other request to the forward proxy.</summary>
+    public static WebApplication UseEgress(this WebApplication app)
+    {
+        app.MapWhen(context => context.Features.Get<EgressListenerFeature>()?.IsAdmin == true, admin => admin.UseEgressAdmin());
+        app.Run(app.Services.GetRequiredService<ForwardProxyHandler>().InvokeAsync);
+        return app;
+    }
+
+    private static void ConfigureListeners(KestrelServerOptions kestrel, EgressOptions options)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.AllowHostHeaderOverride = true; // absolute-form targets name the authority; Host follows it
+        var endpoints = kestrel.ApplicationServices.GetRequiredService<EgressEndpoints>();
+        foreach (var listener in options.Listeners)
+        {
+            kestrel.Listen(IPAddress.Parse(listener.Address), listener.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.Tag(new EgressListenerFeature(listener.Name, isAdmin: false));
+                var connect = listen.ApplicationServices.GetRequiredService<ConnectTunnelMiddleware>();
+                listen.Use(next => context => connect.OnConnectionAsync(context, next));
+                endpoints.Add(listener.Name, listen);
+            });
+        }
+
+        kestrel.Listen(IPAddress.Parse(options.Admin.Address), options.Admin.Port, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            listen.Tag(new EgressListenerFeature(EgressEndpoints.AdminName, isAdmin: true));
+            endpoints.Add(EgressEndpoints.AdminName, listen);
+        });
+    }
+
+    private static void Tag(this ListenOptions listen, EgressListenerFeature feature) =>
+        listen.Use(next => context =>
+        {
+            context.Features.Set(feature);
+            return next(context);
+        });
+}

@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace YarpEgress.Policy;
+
+/// <summary>One compiled Allow or Deny rule: a host pattern or an address range, and its ports.</summary>
+internal sealed class PolicyRule : IHostRule
+{
+    private PolicyRule(RuleKind kind, int order, HostPattern? pattern, IPNetwork? network, PortSet ports)
+    {
+        Kind = kind;
+        Order = order;
+        HostPatternOrNull = pattern;
+        Network = network;
+        Ports = ports;
+    }
+
+    public RuleKind Kind { get; }
+
+    public int Order { get; }
+
+    public HostPattern? HostPatternOrNull { get; }
+
+    public IPNetwork? Network { get; }
+
+    public PortSet Ports { get; }
+
+    HostPattern IHostRule.Pattern => HostPatternOrNull ?? throw new InvalidOperationException("not a host rule");
+
+    /// <summary>What the rule says, as written in a denial: the pattern or CIDR, with ports when they are not the default.</summary>
+    public string Description => HostPatternOrNull?.Text ?? Network!.Value.ToString();
+
+    public static PolicyRule ForHost(RuleKind kind, int order, HostPattern pattern, PortSet ports) => new(kind, order, pattern, null, ports);
+
+    public static PolicyRule ForNetwork(RuleKind kind, int order, IPNetwork network, PortSet ports) => new(kind, order, null, network, ports);
+
+    public bool MatchesPort(int port) => Ports.Contains(port);
+
+    public bool Matches(IPAddress address, int port) => Network is { } net && net.Contains(address) && Ports.Contains(port);
+}

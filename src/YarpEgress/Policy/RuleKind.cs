@@ -1,0 +1,7 @@
+namespace YarpEgress.Policy;
+
+internal enum RuleKind
+{
+    Allow,
+    Deny,
+}

@@ -1,0 +1,17 @@
+namespace YarpEgress.Upstream;
+
+/// <summary>Why an upstream could not be reached; decides the status code the client sees.</summary>
+internal enum ConnectFailureKind
+{
+    /// <summary>The name did not resolve (502).</summary>
+    Dns,
+
+    /// <summary>Every address refused the connection (502).</summary>
+    Refused,
+
+    /// <summary>No route, network down, host unreachable (502).</summary>
+    Unreachable,
+
+    /// <summary>The connect deadline passed (504).</summary>
+    Timeout,
+}
