@@ -117,9 +117,11 @@ internal static class EgressConfigCompiler
     internal static bool TryParseNetwork(string text, out IPNetwork network)
     {
         text = text.Trim();
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
         if (IPNetwork.TryParse(text, out network))
         {
-            return true;
+            // Reject host bits beyond the prefix ("10.0.0.1/8"): the writer meant something the range does not say.
+            return IPAddress.TryParse(text.AsSpan(0, slash), out var written) && written.Equals(network.BaseAddress);
         }
 
         if (!text.Contains('/') && IPAddress.TryParse(text, out var single))

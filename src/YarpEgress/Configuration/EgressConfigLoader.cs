@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
 namespace YarpEgress.Configuration;
@@ -51,8 +52,14 @@ internal static class EgressConfigLoader
             options.Hosts[pin.Key] = pin.Value ?? string.Empty;
         }
 
-        var snapshot = EgressConfigCompiler.Compile(options, errors);
-        return errors.Count > before ? null : snapshot;
+        // A value that could not even be converted leaves defaults behind that would only produce misleading
+        // follow-up errors, so the semantic checks run once every value binds.
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        return EgressConfigCompiler.Compile(options, errors);
     }
 
     private static List<T> BindList<T>(IConfigurationSection section, List<string> errors) where T : new()
@@ -75,9 +82,17 @@ internal static class EgressConfigLoader
     private static T BindObject<T>(IConfigurationSection section, List<string> errors) where T : new()
     {
         var value = new T();
+        foreach (var child in section.GetChildren())
+        {
+            if (typeof(T).GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is null)
+            {
+                errors.Add($"{child.Path}: unknown key");
+            }
+        }
+
         try
         {
-            section.Bind(value, o => o.ErrorOnUnknownConfiguration = true);
+            section.Bind(value);
         }
         catch (InvalidOperationException ex)
         {
@@ -88,5 +103,5 @@ internal static class EgressConfigLoader
     }
 
     private static string Describe(InvalidOperationException ex) =>
-        ex.InnerException is { } inner and not InvalidOperationException ? $"{ex.Message} ({inner.Message})" : ex.Message;
+        ex.InnerException is { } inner and not InvalidOperationException ? $"{ex.Message} {inner.Message}" : ex.Message;
 }

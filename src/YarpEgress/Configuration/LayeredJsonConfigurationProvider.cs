@@ -101,9 +101,17 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
+                var empty = true;
                 foreach (var property in element.EnumerateObject())
                 {
+                    empty = false;
                     Flatten(data, property.Value, prefix is null ? property.Name : $"{prefix}:{property.Name}");
+                }
+
+                // An empty object still exists (a list entry "{ }" must be seen, and reported, not vanish).
+                if (empty && prefix is not null)
+                {
+                    data[prefix] = null;
                 }
 
                 break;
@@ -114,6 +122,11 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
                 foreach (var item in element.EnumerateArray())
                 {
                     Flatten(data, item, $"{prefix}:{index++}");
+                }
+
+                if (index == 0)
+                {
+                    data[prefix!] = null;
                 }
 
                 break;

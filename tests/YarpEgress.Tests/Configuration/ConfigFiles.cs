@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+using YarpEgress.Configuration;
+
+namespace YarpEgress.Tests.Configuration;
+
+/// <summary>Temporary JSON files loaded through the gateway's own layered source.</summary>
+internal sealed class ConfigFiles : IDisposable
+{
+    private readonly List<string> _paths = [];
+
+    public string Write(string json)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"yarpegress-cfg-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        _paths.Add(path);
+        return path;
+    }
+
+    public static IConfigurationRoot Load(string defaultPath, string? overridePath = null) =>
+        new ConfigurationBuilder().Add(new LayeredJsonConfigurationSource(defaultPath, overridePath, TimeSpan.FromHours(1))).Build();
+
+    public void Dispose()
+    {
+        foreach (var path in _paths)
+        {
+            File.Delete(path);
+        }
+    }
+}

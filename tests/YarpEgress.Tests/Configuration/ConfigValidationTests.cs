@@ -1,0 +1,117 @@
+using YarpEgress.Configuration;
+
+namespace YarpEgress.Tests.Configuration;
+
+public sealed class ConfigValidationTests : IDisposable
+{
+    private readonly ConfigFiles _files = new();
+
+    private List<string> Errors(string json)
+    {
+        var errors = new List<string>();
+        var snapshot = EgressConfigLoader.Load(ConfigFiles.Load(_files.Write(json)), errors);
+        Assert.True(snapshot is null == errors.Count > 0);
+        return errors;
+    }
+
+    [Fact]
+    public void Reports_every_error_at_once_with_its_key_path()
+    {
+        var errors = Errors("""
+            {
+              "Egress": {
+                "Listeners": [
+                  { "Name": "proxy", "Address": "0.0.0.0", "Port": 3128 },
+                  { "Name": "proxy", "Address": "not-an-ip", "Port": 70000 },
+                  { "Name": "", "Address": "0.0.0.0", "Port": 3128 }
+                ],
+                "Admin": { "Address": "127.0.0.1", "Port": 9901 },
+                "Allow": [
+                  { "Host": "example.com" },
+                  { "Host": "*.wikipedia.org", "Ports": [443] },
+                  { "Host": "**.qq.com", "Cidr": "10.0.0.0/8" },
+                  { "Host": "*.*x" },
+                  { "Cidr": "10.0.0.1/8" },
+                  { "Host": "ok.example", "Ports": ["80", "http"] },
+                  { }
+                ],
+                "Deny": [ { "Host": "a.**.b" } ],
+                "Hosts": { "mirror.example": "10.1.2.3", "bad..name": "10.0.0.1", "other.example": "nope" },
+                "Timeouts": { "Connect": "-00:00:01" },
+                "Limits": { "MaxRequestHeadBytes": 10 }
+              }
+            }
+            """);
+        Assert.Equal(
+            [
+                "Egress:Listeners:1:Name: 'proxy' is used by another listener",
+                "Egress:Listeners:1:Address: 'not-an-ip' is not an IP address (use 0.0.0.0 or :: for all interfaces)",
+                "Egress:Listeners:1:Port: 70000 is not a port (0-65535, 0 picks a free one)",
+                "Egress:Listeners:2:Name: a listener needs a name",
+                "Egress:Listeners:2: 0.0.0.0:3128 is already used by Egress:Listeners:0",
+                "Egress:Allow:2: give either Host or Cidr, not both",
+                "Egress:Allow:3:Host: '*.*x' is not a valid host pattern: '*' must stand alone in a label ('*x')",
+                "Egress:Allow:4:Cidr: '10.0.0.1/8' is not a CIDR range (address/prefix with no host bits set, or one address)",
+                "Egress:Allow:5:Ports:1: 'http' is not a port (1-65535) or a port range such as 8000-8100",
+                "Egress:Allow:6: give either Host or Cidr",
+                "Egress:Deny:0:Host: 'a.**.b' is not a valid host pattern: '**' may only stand as the leftmost label",
+                "Egress:Hosts:bad..name: 'bad..name' is not a valid host name: it has an empty label",
+                "Egress:Hosts:other.example: 'nope' is not an IP address",
+                "Egress:Hosts:other.example: give one or more IP addresses, comma-separated",
+                "Egress:Timeouts:Connect: must be positive, got -00:00:01",
+                "Egress:Limits:MaxRequestHeadBytes: 10 is outside 1024-1048576",
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void Reports_wrong_types_and_unknown_keys_beside_other_errors()
+    {
+        var errors = Errors("""
+            {
+              "Egress": {
+                "Listeners": [ { "Name": "proxy", "Port": "31x28" }, { "Name": "b", "Port": 1, "Protocl": "Http" } ],
+                "Alow": [ { "Host": "example.com" } ],
+                "Allow": [ { "Host": "w*w.qq.com" } ]
+              }
+            }
+            """);
+        Assert.Contains(errors, e => e.StartsWith("Egress:Alow: unknown key", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Egress:Listeners:0:", StringComparison.Ordinal) && e.Contains("31x28", StringComparison.Ordinal));
+        Assert.Contains("Egress:Listeners:1:Protocl: unknown key", errors);
+        Assert.Equal(3, errors.Count);
+    }
+
+    [Fact]
+    public void Reports_an_unknown_protocol_with_its_key_path()
+    {
+        var errors = Errors("""{ "Egress": { "Listeners": [ { "Name": "p", "Port": 1, "Protocol": "Socks" } ] } }""");
+        var error = Assert.Single(errors);
+        Assert.StartsWith("Egress:Listeners:0:", error, StringComparison.Ordinal);
+        Assert.Contains("Socks", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reports_broken_json_with_the_file_and_line()
+    {
+        var errors = Errors("{\n  \"Egress\": {\n    \"Listeners\": [ }\n}");
+        var error = Assert.Single(errors);
+        Assert.Contains("invalid JSON at line 3", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_config_file_shipped_in_appsettings_is_valid()
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "appsettings");
+        var files = Directory.GetFiles(directory, "*.json");
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var errors = new List<string>();
+            Assert.NotNull(EgressConfigLoader.Load(ConfigFiles.Load(file), errors));
+            Assert.Empty(errors);
+        }
+    }
+
+    public void Dispose() => _files.Dispose();
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+namespace YarpEgress.Tests.Infrastructure;
+
+/// <summary>
+/// A real Kestrel origin on loopback with an HTTP and an HTTPS (test certificate) port. It reports what it received,
+/// echoes bodies, and counts the connections it accepted, so tests can prove keep-alive and header handling.
+/// </summary>
+internal sealed class HttpUpstream : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _connections;
+
+    private HttpUpstream(WebApplication app) => _app = app;
+
+    public int HttpPort { get; private set; }
+
+    public int HttpsPort { get; private set; }
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    public static async Task<HttpUpstream> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        HttpUpstream? self = null;
+        ListenOptions? http = null, https = null;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            k.Listen(IPAddress.Loopback, 0, o =>
+            {
+                http = o;
+                o.Use(next => c => { Interlocked.Increment(ref self!._connections); return next(c); });
+            });
+            k.Listen(IPAddress.Loopback, 0, o =>
+            {
+                https = o;
+                o.Use(next => c => { Interlocked.Increment(ref self!._connections); return next(c); });
+                o.UseHttps(TestCertificates.Server);
+            });
+        });
+        var app = builder.Build();
+        self = new HttpUpstream(app);
+        app.Map("/echo", Echo);
+        app.Map("/stream", async context =>
+        {
+            context.Response.ContentType = "application/octet-stream";
+            await context.Request.Body.CopyToAsync(context.Response.Body);
+        });
+        app.Map("/bytes", async context =>
+        {
+            var count = int.Parse(context.Request.Query["n"]!, System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.ContentLength = count;
+            var chunk = new byte[16384];
+            for (var sent = 0; sent < count; sent += chunk.Length)
+            {
+                await context.Response.Body.WriteAsync(chunk.AsMemory(0, Math.Min(chunk.Length, count - sent)));
+            }
+        });
+        app.Map("/hop-response", context =>
+        {
+            context.Response.Headers["X-Hop"] = "upstream-only";
+            context.Response.Headers["X-Kept"] = "yes";
+            context.Response.Headers.Connection = "X-Hop";
+            return context.Response.WriteAsync("hop");
+        });
+        await app.StartAsync();
+        self.HttpPort = http!.IPEndPoint!.Port;
+        self.HttpsPort = https!.IPEndPoint!.Port;
+        return self;
+    }
+
+    private static Task Echo(HttpContext context)
+    {
+        var text = new StringBuilder();
+        text.Append("method=").Append(context.Request.Method).Append('\n');
+        text.Append("target=").Append(context.Features.Get<IHttpRequestFeature>()!.RawTarget).Append('\n');
+        text.Append("scheme=").Append(context.Request.Scheme).Append('\n');
+        foreach (var (name, value) in context.Request.Headers)
+        {
+            text.Append(name.ToLowerInvariant()).Append(": ").Append(value.ToString()).Append('\n');
+        }
+
+        context.Response.ContentType = "text/plain";
+        return context.Response.WriteAsync(text.ToString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace YarpEgress.Tests.Infrastructure;
+
+/// <summary>A plain socket client for the protocol edge cases that HttpClient will not produce.</summary>
+internal sealed class RawClient : IDisposable
+{
+    private RawClient(Socket socket) => Socket = socket;
+
+    public Socket Socket { get; }
+
+    public static async Task<RawClient> ConnectAsync(IPEndPoint endPoint)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(endPoint);
+        return new RawClient(socket);
+    }
+
+    public Task SendAsync(string text) => SendAsync(Encoding.ASCII.GetBytes(text));
+
+    public async Task SendAsync(byte[] bytes)
+    {
+        var sent = 0;
+        while (sent < bytes.Length)
+        {
+            sent += await Socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None);
+        }
+    }
+
+    /// <summary>Reads up to the end of an HTTP response head (CRLFCRLF) and returns it, leaving the rest unread.</summary>
+    public async Task<string> ReadHeadAsync()
+    {
+        var head = new List<byte>();
+        var one = new byte[1];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (head.Count < 65536)
+        {
+            var read = await Socket.ReceiveAsync(one, SocketFlags.None, timeout.Token);
+            if (read == 0)
+            {
+                break;
+            }
+
+            head.Add(one[0]);
+            if (head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n')
+            {
+                break;
+            }
+        }
+
+        return Encoding.ASCII.GetString([.. head]);
+    }
+
+    /// <summary>Reads until the server closes its sending side (or <paramref name="max"/> bytes).</summary>
+    public async Task<byte[]> ReadToEndAsync(int max = 64 * 1024 * 1024)
+    {
+        var result = new MemoryStream();
+        var buffer = new byte[65536];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (result.Length < max)
+        {
+            var read = await Socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            if (read == 0)
+            {
+                break;
+            }
+
+            result.Write(buffer, 0, read);
+        }
+
+        return result.ToArray();
+    }
+
+    public async Task<byte[]> ReadExactlyAsync(int count)
+    {
+        var buffer = new byte[count];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var have = 0;
+        while (have < count)
+        {
+            var read = await Socket.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None, timeout.Token);
+            if (read == 0)
+            {
+                throw new EndOfStreamException($"closed after {have} of {count} bytes");
+            }
+
+            have += read;
+        }
+
+        return buffer;
+    }
+
+    /// <summary>Sends an HTTP request head and returns the response head and the body up to the server's close.</summary>
+    public async Task<(string Head, string Body)> RequestAsync(string request)
+    {
+        await SendAsync(request);
+        var head = await ReadHeadAsync();
+        var body = Encoding.UTF8.GetString(await ReadToEndAsync());
+        return (head, body);
+    }
+
+    public void Dispose() => Socket.Dispose();
+}

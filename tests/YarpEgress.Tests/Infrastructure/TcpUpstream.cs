@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace YarpEgress.Tests.Infrastructure;
+
+/// <summary>A raw TCP server on loopback that runs a handler per accepted socket; echo is the usual handler.</summary>
+internal sealed class TcpUpstream : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly Func<Socket, Task> _handler;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _acceptLoop;
+    private int _accepted;
+
+    private TcpUpstream(Func<Socket, Task> handler, int backlog)
+    {
+        _handler = handler;
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(backlog);
+        _acceptLoop = backlog > 0 ? AcceptLoopAsync() : Task.CompletedTask;
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    /// <summary>Echoes every byte; after the client's FIN, sends its own FIN.</summary>
+    public static TcpUpstream Echo() => new(EchoAsync, 128);
+
+    public static TcpUpstream Start(Func<Socket, Task> handler) => new(handler, 128);
+
+    /// <summary>
+    /// A listener that never accepts, its queue filled by <paramref name="fillers"/> so that further SYNs are dropped:
+    /// connects to it hang until the caller's timeout, like a blackholed address, while staying on loopback.
+    /// </summary>
+    public static async Task<(TcpUpstream Server, Socket[] Fillers)> BlackholeAsync()
+    {
+        var server = new TcpUpstream(_ => Task.CompletedTask, 0);
+        var fillers = new List<Socket>();
+        for (var i = 0; i < 8; i++)
+        {
+            var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var quick = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            try
+            {
+                await filler.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port), quick.Token);
+                fillers.Add(filler);
+            }
+            catch (OperationCanceledException)
+            {
+                filler.Dispose();
+                break; // The queue is full: this SYN was dropped.
+            }
+        }
+
+        return (server, [.. fillers]);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_stop.Token);
+            }
+            catch (Exception)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _accepted);
+            _ = Task.Run(async () =>
+            {
+                using (socket)
+                {
+                    try
+                    {
+                        await _handler(socket);
+                    }
+                    catch (Exception)
+                    {
+                        // The test decides what a failure means; the server just drops the connection.
+                    }
+                }
+            });
+        }
+    }
+
+    private static async Task EchoAsync(Socket socket)
+    {
+        var buffer = new byte[65536];
+        while (true)
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None);
+            if (read == 0)
+            {
+                socket.Shutdown(SocketShutdown.Send);
+                return;
+            }
+
+            await socket.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Dispose();
+        await _acceptLoop;
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace YarpEgress.Tests.Infrastructure;
+
+/// <summary>A test CA and a server certificate it signed for the test names, made once per test run.</summary>
+internal static class TestCertificates
+{
+    public static readonly string[] ServerNames = ["a.example.test", "b.example.test", "localhost"];
+
+    private static readonly Lazy<(X509Certificate2 Root, X509Certificate2 Server)> Pair = new(Create);
+
+    public static X509Certificate2 Root => Pair.Value.Root;
+
+    public static X509Certificate2 Server => Pair.Value.Server;
+
+    /// <summary>Accepts only a chain to the test root whose leaf names the requested host: a real check, not "accept all".</summary>
+    public static bool ValidateAgainstTestRoot(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            return false;
+        }
+
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.Add(Root);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return custom.Build(new X509Certificate2(certificate));
+    }
+
+    /// <summary>Writes the root in PEM form, for curl's --cacert and openssl's -CAfile.</summary>
+    public static string WriteRootPem()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"yarpegress-test-root-{Environment.ProcessId}.pem");
+        File.WriteAllText(path, Root.ExportCertificatePem());
+        return path;
+    }
+
+    private static (X509Certificate2, X509Certificate2) Create()
+    {
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=YarpEgress Test Root", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        var now = DateTimeOffset.UtcNow;
+        var root = rootRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+
+        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var serverRequest = new CertificateRequest("CN=a.example.test", serverKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in ServerNames)
+        {
+            san.AddDnsName(name);
+        }
+
+        serverRequest.CertificateExtensions.Add(san.Build());
+        serverRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var serial = RandomNumberGenerator.GetBytes(8);
+        using var issued = serverRequest.Create(root, now.AddDays(-1), now.AddDays(29), serial);
+        using var withKey = issued.CopyWithPrivateKey(serverKey);
+        // Round-trip through PKCS#12 so SslStream on Linux can use the private key.
+        var server = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        return (root, server);
+    }
+}

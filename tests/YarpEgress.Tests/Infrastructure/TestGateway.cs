@@ -1,0 +1,100 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using YarpEgress.Configuration;
+using YarpEgress.Hosting;
+
+namespace YarpEgress.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway, built exactly as Program.cs builds it, from the default appsettings plus an override file that
+/// the test writes (listeners on port 0), started on loopback.
+/// </summary>
+internal sealed class TestGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _configPath;
+
+    private TestGateway(WebApplication app, string configPath)
+    {
+        _app = app;
+        _configPath = configPath;
+        var endpoints = app.Services.GetRequiredService<EgressEndpoints>();
+        Proxy = endpoints.GetBound("proxy");
+        Admin = endpoints.GetBound(EgressEndpoints.AdminName);
+    }
+
+    public IPEndPoint Proxy { get; }
+
+    public IPEndPoint Admin { get; }
+
+    public Uri ProxyUri => new($"http://{Proxy}");
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Builds a config whose Egress section has a "proxy" listener and the admin listener on port 0.</summary>
+    public static object Config(object[] allow, object[]? deny = null, IDictionary<string, string>? hosts = null, object? timeouts = null, object? limits = null) => new
+    {
+        Egress = new
+        {
+            Listeners = new[] { new { Name = "proxy", Address = "127.0.0.1", Port = 0, Protocol = "Http" } },
+            Admin = new { Address = "127.0.0.1", Port = 0 },
+            Allow = allow,
+            Deny = deny ?? [],
+            Hosts = hosts ?? new Dictionary<string, string>(),
+            Timeouts = timeouts ?? new { Connect = "00:00:05" },
+            Limits = limits ?? new { MaxRequestHeadBytes = 16384 },
+        },
+    };
+
+    public static async Task<TestGateway> StartAsync(object config, Action<IServiceCollection>? services = null)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"yarpegress-test-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(config));
+        string[] args = ["--config", path];
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddEgressConfiguration(args);
+        builder.Logging.ClearProviders();
+        using var errors = new StringWriter();
+        if (!builder.TryAddEgress(errors))
+        {
+            throw new InvalidOperationException(errors.ToString());
+        }
+
+        services?.Invoke(builder.Services);
+        var app = builder.Build();
+        app.UseEgress();
+        await app.StartAsync();
+        return new TestGateway(app, path);
+    }
+
+    /// <summary>Rewrites the override file and waits until the gateway has either taken or rejected it.</summary>
+    public async Task<bool> ReloadAsync(object config)
+    {
+        var store = _app.Services.GetRequiredService<EgressConfigStore>();
+        var before = store.Current;
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Changed += _ => changed.TrySetResult();
+        await File.WriteAllTextAsync(_configPath, config is string text ? text : JsonSerializer.Serialize(config));
+        var finished = await Task.WhenAny(changed.Task, Task.Delay(TimeSpan.FromSeconds(4)));
+        return finished == changed.Task && !ReferenceEquals(before, store.Current);
+    }
+
+    public HttpClient CreateClient(HttpMessageHandler? inner = null) => new(inner ?? CreateHandler()) { Timeout = TimeSpan.FromSeconds(30) };
+
+    public SocketsHttpHandler CreateHandler() => new()
+    {
+        Proxy = new WebProxy(ProxyUri),
+        UseProxy = true,
+        SslOptions = { RemoteCertificateValidationCallback = TestCertificates.ValidateAgainstTestRoot },
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        File.Delete(_configPath);
+    }
+}
