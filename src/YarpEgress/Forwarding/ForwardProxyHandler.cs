@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -125,11 +126,13 @@ internal sealed partial class ForwardProxyHandler(
 
     private static Task WriteErrorAsync(HttpContext context, ProxyError error)
     {
+        var body = Encoding.UTF8.GetBytes(error.Message + "\n");
         context.Response.Clear();
         context.Response.StatusCode = error.StatusCode;
         context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.ContentLength = body.Length;
         context.Response.Headers["Proxy-Status"] = error.ProxyStatusHeader;
-        return context.Response.WriteAsync(error.Message + "\n");
+        return context.Response.Body.WriteAsync(body).AsTask();
     }
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "[{RequestId}] {Method} {Destination} denied: {Reason}")]

@@ -53,6 +53,7 @@ internal sealed class HttpUpstream : IAsyncDisposable
         app.Map("/stream", async context =>
         {
             context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = context.Request.ContentLength;
             await context.Request.Body.CopyToAsync(context.Response.Body);
         });
         app.Map("/bytes", async context =>
@@ -89,8 +90,10 @@ internal sealed class HttpUpstream : IAsyncDisposable
             text.Append(name.ToLowerInvariant()).Append(": ").Append(value.ToString()).Append('\n');
         }
 
+        var body = Encoding.UTF8.GetBytes(text.ToString());
         context.Response.ContentType = "text/plain";
-        return context.Response.WriteAsync(text.ToString());
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body).AsTask();
     }
 
     public async ValueTask DisposeAsync()

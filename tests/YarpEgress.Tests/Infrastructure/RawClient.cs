@@ -92,6 +92,15 @@ internal sealed class RawClient : IDisposable
         return buffer;
     }
 
+    /// <summary>Reads one response: its head, then a body of Content-Length bytes.</summary>
+    public async Task<(string Head, string Body)> ReadResponseAsync()
+    {
+        var head = await ReadHeadAsync();
+        var lengthLine = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        return (head, Encoding.UTF8.GetString(await ReadExactlyAsync(length)));
+    }
+
     /// <summary>Sends an HTTP request head and returns the response head and the body up to the server's close.</summary>
     public async Task<(string Head, string Body)> RequestAsync(string request)
     {
