@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using YarpEgress.Errors;
 
 namespace YarpEgress.Connect;
 
 /// <summary>
-/// Writes a complete HTTP/1.1 error response on a raw connection, then lingers briefly reading and discarding what
-/// the client still sends, so that closing with unread bytes does not turn into a reset that destroys the response
+/// Writes a complete HTTP/1.1 error response on a raw connection, sends FIN, then lingers briefly reading and
+/// discarding what the client still sends, so that closing with unread bytes does not turn into a reset that destroys the response
 /// before the client reads it.
 /// </summary>
 internal static class RawResponseWriter
@@ -25,10 +27,26 @@ internal static class RawResponseWriter
             $"Proxy-Status: {error.ProxyStatusHeader}\r\nConnection: close\r\n\r\n{body}");
         try
         {
-            await context.Transport.Output.WriteAsync(Encoding.UTF8.GetBytes(head));
+            var bytes = Encoding.UTF8.GetBytes(head);
+            if (context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+            {
+                // Straight to the socket, like the tunnel's own bytes: the transport's send loop would only flush
+                // after a FIN sent here, and completing its output pipe would close both directions at once.
+                for (var sent = 0; sent < bytes.Length;)
+                {
+                    sent += await socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None);
+                }
+
+                socket.Shutdown(SocketShutdown.Send);
+            }
+            else
+            {
+                await context.Transport.Output.WriteAsync(bytes);
+            }
+
             await DrainAsync(context.Transport.Input, time);
         }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException)
         {
             // The client is already gone.
         }

@@ -37,11 +37,7 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
 
         var (fromClient, uploadEnd) = await upload;
         var (fromUpstream, downloadEnd) = await download;
-        var end = uploadEnd != TunnelEnd.Closed ? uploadEnd : downloadEnd;
-        if (end is TunnelEnd.ClientReset or TunnelEnd.Cancelled && cancellationToken.IsCancellationRequested)
-        {
-            end = TunnelEnd.Cancelled;
-        }
+        var end = cancellationToken.IsCancellationRequested ? TunnelEnd.Cancelled : Combine(uploadEnd, downloadEnd);
 
         if (end == TunnelEnd.ClientReset)
         {
@@ -59,6 +55,12 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
 
         return new TunnelResult(fromClient, fromUpstream, end);
     }
+
+    /// <summary>A reset on either side is what ended the tunnel (the other direction was merely cancelled by it).</summary>
+    private static TunnelEnd Combine(TunnelEnd upload, TunnelEnd download) =>
+        upload is TunnelEnd.ClientReset or TunnelEnd.UpstreamReset ? upload
+        : download is TunnelEnd.ClientReset or TunnelEnd.UpstreamReset ? download
+        : upload == TunnelEnd.Closed ? download : upload;
 
     private static async Task<(long Bytes, TunnelEnd End)> UploadAsync(PipeReader input, Socket upstream, CancellationTokenSource stop)
     {
