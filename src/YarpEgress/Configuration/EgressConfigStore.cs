@@ -28,6 +28,9 @@ internal sealed partial class EgressConfigStore : IDisposable
     /// <summary>Raised after a new snapshot is in place.</summary>
     public event Action<EgressSnapshot>? Changed;
 
+    /// <summary>Raised when a reloaded config failed validation, with its errors; the current snapshot stays.</summary>
+    public event Action<IReadOnlyList<string>>? Rejected;
+
     private void Reload()
     {
         var errors = new List<string>();
@@ -40,6 +43,7 @@ internal sealed partial class EgressConfigStore : IDisposable
                 LogConfigError(_logger, error);
             }
 
+            Rejected?.Invoke(errors);
             return;
         }
 

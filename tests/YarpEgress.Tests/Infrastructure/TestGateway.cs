@@ -75,11 +75,23 @@ internal sealed class TestGateway : IAsyncDisposable
     {
         var store = _app.Services.GetRequiredService<EgressConfigStore>();
         var before = store.Current;
-        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        store.Changed += _ => changed.TrySetResult();
-        await File.WriteAllTextAsync(_configPath, config is string text ? text : JsonSerializer.Serialize(config));
-        var finished = await Task.WhenAny(changed.Task, Task.Delay(TimeSpan.FromSeconds(4)));
-        return finished == changed.Task && !ReferenceEquals(before, store.Current);
+        var outcome = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Action<EgressSnapshot> changed = _ => outcome.TrySetResult(true);
+        Action<IReadOnlyList<string>> rejected = _ => outcome.TrySetResult(false);
+        store.Changed += changed;
+        store.Rejected += rejected;
+        try
+        {
+            await File.WriteAllTextAsync(_configPath, config is string text ? text : JsonSerializer.Serialize(config));
+            var taken = await outcome.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal(taken, !ReferenceEquals(before, store.Current));
+            return taken;
+        }
+        finally
+        {
+            store.Changed -= changed;
+            store.Rejected -= rejected;
+        }
     }
 
     public HttpClient CreateClient(HttpMessageHandler? inner = null) => new(inner ?? CreateHandler()) { Timeout = TimeSpan.FromSeconds(30) };

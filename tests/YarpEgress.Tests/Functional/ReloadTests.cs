@@ -1,0 +1,68 @@
+using System.Net;
+using System.Text;
+using YarpEgress.Tests.Infrastructure;
+
+namespace YarpEgress.Tests.Functional;
+
+/// <summary>The override file is polled: a good change takes effect for new connections, a bad one is refused.</summary>
+public sealed class ReloadTests
+{
+    private static object ConfigAllowing(string host, int port) => TestGateway.Config(
+        allow: [new { Host = host, Ports = new[] { $"{port}" } }],
+        hosts: new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1", ["b.example.test"] = "127.0.0.1" });
+
+    private static async Task<string> ConnectStatusAsync(TestGateway gateway, string host, int port)
+    {
+        using var raw = await RawClient.ConnectAsync(gateway.Proxy);
+        await raw.SendAsync($"CONNECT {host}:{port} HTTP/1.1\r\n\r\n");
+        return (await raw.ReadHeadAsync()).Split("\r\n")[0];
+    }
+
+    [Fact]
+    public async Task A_new_allowlist_applies_to_new_connections_and_a_live_tunnel_survives()
+    {
+        await using var echo = TcpUpstream.Echo();
+        await using var gateway = await TestGateway.StartAsync(ConfigAllowing("a.example.test", echo.Port));
+        Assert.Equal("HTTP/1.1 403 Forbidden", await ConnectStatusAsync(gateway, "b.example.test", echo.Port));
+
+        using var live = await RawClient.ConnectAsync(gateway.Proxy);
+        await live.SendAsync($"CONNECT a.example.test:{echo.Port} HTTP/1.1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", await live.ReadHeadAsync(), StringComparison.Ordinal);
+
+        Assert.True(await gateway.ReloadAsync(ConfigAllowing("b.example.test", echo.Port)));
+        Assert.Equal("HTTP/1.1 200 Connection Established", await ConnectStatusAsync(gateway, "b.example.test", echo.Port));
+        Assert.Equal("HTTP/1.1 403 Forbidden", await ConnectStatusAsync(gateway, "a.example.test", echo.Port));
+
+        await live.SendAsync("still here");
+        Assert.Equal("still here", Encoding.ASCII.GetString(await live.ReadExactlyAsync(10)));
+    }
+
+    [Fact]
+    public async Task An_invalid_file_is_refused_and_the_last_good_config_keeps_serving()
+    {
+        await using var echo = TcpUpstream.Echo();
+        await using var gateway = await TestGateway.StartAsync(ConfigAllowing("a.example.test", echo.Port));
+        Assert.False(await gateway.ReloadAsync(ConfigAllowing("w*w.example.test", echo.Port)));
+        Assert.False(await gateway.ReloadAsync("{ \"Egress\": { broken"));
+        Assert.Equal("HTTP/1.1 200 Connection Established", await ConnectStatusAsync(gateway, "a.example.test", echo.Port));
+
+        // And a good file after the bad ones is taken.
+        Assert.True(await gateway.ReloadAsync(ConfigAllowing("b.example.test", echo.Port)));
+        Assert.Equal("HTTP/1.1 200 Connection Established", await ConnectStatusAsync(gateway, "b.example.test", echo.Port));
+    }
+
+    [Fact]
+    public async Task The_admin_listener_answers_health_and_never_proxies()
+    {
+        await using var gateway = await TestGateway.StartAsync(ConfigAllowing("a.example.test", 80));
+        using var client = new HttpClient();
+        var health = await client.GetAsync($"http://{gateway.Admin}/healthz");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("ok\n", await health.Content.ReadAsStringAsync());
+
+        using var raw = await RawClient.ConnectAsync(gateway.Admin);
+        await raw.SendAsync("GET http://a.example.test/ HTTP/1.1\r\nHost: a.example.test\r\n\r\n");
+        var (head, _) = await raw.ReadResponseAsync();
+        Assert.StartsWith("HTTP/1.1 404", head, StringComparison.Ordinal);
+    }
+}
