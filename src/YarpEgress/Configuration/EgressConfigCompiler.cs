@@ -15,18 +15,19 @@ internal static class EgressConfigCompiler
     public static EgressSnapshot? Compile(EgressOptions options, List<string> errors)
     {
         var before = errors.Count;
-        ValidateListeners(options, errors);
+        var termination = ValidateListeners(options, errors);
         var rules = new List<PolicyRule>();
         CompileRules(options.Allow, RuleKind.Allow, rules, errors);
         CompileRules(options.Deny, RuleKind.Deny, rules, errors);
         var pins = HostPins.Parse(options.Hosts, $"{Root}:Hosts", errors);
         ValidateTimeouts(options.Timeouts, errors);
         ValidateLimits(options.Limits, errors);
-        return errors.Count > before ? null : new EgressSnapshot(options, new EgressPolicy(rules), pins);
+        return errors.Count > before ? null : new EgressSnapshot(options, new EgressPolicy(rules), pins, termination);
     }
 
-    private static void ValidateListeners(EgressOptions options, List<string> errors)
+    private static Dictionary<string, TlsTermination> ValidateListeners(EgressOptions options, List<string> errors)
     {
+        var termination = new Dictionary<string, TlsTermination>(StringComparer.OrdinalIgnoreCase);
         if (options.Listeners.Count == 0)
         {
             errors.Add($"{Root}:Listeners: at least one listener is needed");
@@ -48,9 +49,44 @@ internal static class EgressConfigCompiler
             }
 
             ValidateEndpoint(key, listener.Address, listener.Port, endpoints, errors);
+            if (listener.Protocol == ListenerProtocol.Sni)
+            {
+                ValidateSni(listener, key, termination, errors);
+            }
+            else if (listener.UpstreamPort is not null || listener.DefaultHost is not null || listener.Tls is not null)
+            {
+                errors.Add($"{key}: UpstreamPort, DefaultHost and Tls apply to Sni listeners only");
+            }
         }
 
         ValidateEndpoint($"{Root}:Admin", options.Admin.Address, options.Admin.Port, endpoints, errors);
+        return termination;
+    }
+
+    private static void ValidateSni(ListenerOptions listener, string key, Dictionary<string, TlsTermination> termination, List<string> errors)
+    {
+        if (listener.UpstreamPort is { } upstreamPort && upstreamPort is < 1 or > 65535)
+        {
+            errors.Add($"{key}:UpstreamPort: {upstreamPort} is not a port (1-65535)");
+        }
+
+        if (listener.DefaultHost is { } defaultHost && !Destination.TryParse(defaultHost, defaultPort: 443, out _, out var hostError))
+        {
+            errors.Add($"{key}:DefaultHost: {hostError}");
+        }
+
+        var tls = listener.Tls ?? new SniTlsOptions();
+        if (tls.Mode == SniTlsMode.Terminate)
+        {
+            if (TlsTermination.Load(tls, $"{key}:Tls", errors) is { } loaded)
+            {
+                termination[listener.Name] = loaded;
+            }
+        }
+        else if (tls.CertificatePath is not null || tls.KeyPath is not null || tls.ClientCaPath is not null)
+        {
+            errors.Add($"{key}:Tls: certificate paths apply to Mode Terminate only; Passthrough never touches TLS");
+        }
     }
 
     private static void ValidateEndpoint(string key, string address, int port, Dictionary<(IPAddress, int), string> seen, List<string> errors)
@@ -137,6 +173,7 @@ internal static class EgressConfigCompiler
     {
         Positive(timeouts.Connect, nameof(timeouts.Connect));
         Positive(timeouts.RequestHead, nameof(timeouts.RequestHead));
+        Positive(timeouts.ClientHello, nameof(timeouts.ClientHello));
         Positive(timeouts.HttpActivity, nameof(timeouts.HttpActivity));
 
         void Positive(TimeSpan value, string name)
@@ -153,6 +190,11 @@ internal static class EgressConfigCompiler
         if (limits.MaxRequestHeadBytes is < 1024 or > 1024 * 1024)
         {
             errors.Add($"{Root}:Limits:MaxRequestHeadBytes: {limits.MaxRequestHeadBytes} is outside 1024-1048576");
+        }
+
+        if (limits.MaxClientHelloBytes is < 1024 or > 1024 * 1024)
+        {
+            errors.Add($"{Root}:Limits:MaxClientHelloBytes: {limits.MaxClientHelloBytes} is outside 1024-1048576");
         }
     }
 }

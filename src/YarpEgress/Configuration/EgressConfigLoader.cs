@@ -11,7 +11,7 @@ internal static class EgressConfigLoader
 {
     private static readonly string[] KnownKeys =
         [nameof(EgressOptions.Listeners), nameof(EgressOptions.Admin), nameof(EgressOptions.Allow), nameof(EgressOptions.Deny),
-         nameof(EgressOptions.Hosts), nameof(EgressOptions.Timeouts), nameof(EgressOptions.Limits)];
+         nameof(EgressOptions.Hosts), nameof(EgressOptions.Timeouts), nameof(EgressOptions.Limits), nameof(EgressOptions.Policy)];
 
     public static EgressSnapshot? Load(IConfiguration configuration, List<string> errors)
     {
@@ -45,6 +45,7 @@ internal static class EgressConfigLoader
             Admin = BindObject<AdminOptions>(section.GetSection(nameof(EgressOptions.Admin)), errors),
             Timeouts = BindObject<TimeoutOptions>(section.GetSection(nameof(EgressOptions.Timeouts)), errors),
             Limits = BindObject<LimitOptions>(section.GetSection(nameof(EgressOptions.Limits)), errors),
+            Policy = BindObject<PolicyOptions>(section.GetSection(nameof(EgressOptions.Policy)), errors),
         };
 
         foreach (var pin in section.GetSection(nameof(EgressOptions.Hosts)).GetChildren())
@@ -82,14 +83,7 @@ internal static class EgressConfigLoader
     private static T BindObject<T>(IConfigurationSection section, List<string> errors) where T : new()
     {
         var value = new T();
-        foreach (var child in section.GetChildren())
-        {
-            if (typeof(T).GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is null)
-            {
-                errors.Add($"{child.Path}: unknown key");
-            }
-        }
-
+        CheckKeys(section, typeof(T), errors);
         try
         {
             section.Bind(value);
@@ -100,6 +94,23 @@ internal static class EgressConfigLoader
         }
 
         return value;
+    }
+
+    /// <summary>Every key must name a property of the options type, recursively into nested option objects.</summary>
+    private static void CheckKeys(IConfigurationSection section, Type type, List<string> errors)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            var property = type.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null)
+            {
+                errors.Add($"{child.Path}: unknown key");
+            }
+            else if (property.PropertyType.IsClass && property.PropertyType != typeof(string) && property.PropertyType.Namespace == typeof(EgressOptions).Namespace)
+            {
+                CheckKeys(child, property.PropertyType, errors);
+            }
+        }
     }
 
     private static string Describe(InvalidOperationException ex) =>

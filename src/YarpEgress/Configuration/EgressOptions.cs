@@ -21,4 +21,6 @@ public sealed class EgressOptions
     public TimeoutOptions Timeouts { get; set; } = new();
 
     public LimitOptions Limits { get; set; } = new();
+
+    public PolicyOptions Policy { get; set; } = new();
 }

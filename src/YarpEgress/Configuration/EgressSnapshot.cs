@@ -7,13 +7,16 @@ namespace YarpEgress.Configuration;
 /// One validated, compiled generation of the config. Immutable: a connection takes the current snapshot once and
 /// keeps it, so a reload never changes the rules under a request that is already being served.
 /// </summary>
-internal sealed class EgressSnapshot(EgressOptions options, EgressPolicy policy, HostPins hostPins)
+internal sealed class EgressSnapshot(EgressOptions options, EgressPolicy policy, HostPins hostPins, IReadOnlyDictionary<string, TlsTermination> tlsTermination)
 {
     public EgressOptions Options { get; } = options;
 
     public EgressPolicy Policy { get; } = policy;
 
     public HostPins HostPins { get; } = hostPins;
+
+    /// <summary>Certificates of Terminate-mode SNI listeners, by listener name; read per handshake, so a reload rotates them.</summary>
+    public IReadOnlyDictionary<string, TlsTermination> TlsTermination { get; } = tlsTermination;
 
     public TimeoutOptions Timeouts => Options.Timeouts;
 

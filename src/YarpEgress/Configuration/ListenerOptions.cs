@@ -12,4 +12,13 @@ public sealed class ListenerOptions
     public int Port { get; set; } = -1;
 
     public ListenerProtocol Protocol { get; set; } = ListenerProtocol.Http;
+
+    /// <summary>SNI: the upstream port when the server name carries none; defaults to the listener's own port.</summary>
+    public int? UpstreamPort { get; set; }
+
+    /// <summary>SNI: the destination (host or host:port) for a ClientHello without a server name; unset, those are refused.</summary>
+    public string? DefaultHost { get; set; }
+
+    /// <summary>SNI: passthrough (default) or terminate.</summary>
+    public SniTlsOptions? Tls { get; set; }
 }

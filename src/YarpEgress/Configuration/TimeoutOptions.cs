@@ -9,6 +9,9 @@ public sealed class TimeoutOptions
     /// <summary>How long a client may take to send a CONNECT request head.</summary>
     public TimeSpan RequestHead { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>SNI listeners (and the CONNECT SNI check): how long a client may take to send its TLS ClientHello.</summary>
+    public TimeSpan ClientHello { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Plain HTTP: the longest silence from the upstream (or the client body) before the request is failed.</summary>
     public TimeSpan HttpActivity { get; set; } = TimeSpan.FromSeconds(100);
 }

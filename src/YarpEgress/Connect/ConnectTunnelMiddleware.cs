@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
 using YarpEgress.Errors;
 using YarpEgress.Policy;
+using YarpEgress.Sni;
 using YarpEgress.Tunneling;
 using YarpEgress.Upstream;
 
@@ -123,8 +124,56 @@ internal sealed partial class ConnectTunnelMiddleware(
         using (upstream)
         {
             LogTunnelOpened(logger, context.ConnectionId, destination.ToString(), upstream.RemoteEndPoint?.ToString());
-            var result = await copier.RelayAsync(context, upstream, Established, lifetime.ApplicationStopping);
+            var clientSocket = ClientTransport.RawSocket(context);
+            try
+            {
+                await ClientTransport.SendAsync(context, clientSocket, Established, lifetime.ApplicationStopping);
+            }
+            catch (SocketException)
+            {
+                return; // the client left while the upstream was dialed
+            }
+
+            if (snapshot.Options.Policy.RequireTlsSniMatch && !await SniMatchesAsync(context, clientSocket, destination, snapshot))
+            {
+                return;
+            }
+
+            var result = await copier.RelayAsync(context, clientSocket, upstream, lifetime.ApplicationStopping);
             LogTunnelClosed(logger, context.ConnectionId, destination.ToString(), result.BytesFromClient, result.BytesFromUpstream, result.End);
+        }
+    }
+
+    /// <summary>
+    /// <c>Egress:Policy:RequireTlsSniMatch</c>: when the tunnel starts with a ClientHello, its server name must be the
+    /// CONNECT host (no domain fronting through an allowed name). A tunnel that does not start with TLS within the
+    /// ClientHello timeout is let through unchecked.
+    /// </summary>
+    private async Task<bool> SniMatchesAsync(ConnectionContext context, Socket? clientSocket, Destination destination, EgressSnapshot snapshot)
+    {
+        var read = await ClientHelloReader.PeekAsync(context.Transport.Input, snapshot.Limits.MaxClientHelloBytes, snapshot.Timeouts.ClientHello, time, lifetime.ApplicationStopping);
+        switch (read.Status)
+        {
+            case ClientHelloStatus.NotTls:
+            case ClientHelloStatus.Incomplete when read.TimedOut:
+                return true;
+            case ClientHelloStatus.Incomplete:
+                return false;
+            case ClientHelloStatus.Complete when read.Hello.ServerName is null:
+                return true;
+            case ClientHelloStatus.Complete:
+                if (Destination.TryParse(read.Hello.ServerName, destination.Port, out var named, out _) && named.Host == destination.Host)
+                {
+                    return true;
+                }
+
+                LogSniMismatch(logger, context.ConnectionId, destination.ToString(), read.Hello.ServerName);
+                await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(TlsAlert.UnrecognizedName), time);
+                return false;
+            default:
+                LogSniMismatch(logger, context.ConnectionId, destination.ToString(), read.Error);
+                await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(TlsAlert.DecodeError), time);
+                return false;
         }
     }
 
@@ -138,6 +187,9 @@ internal sealed partial class ConnectTunnelMiddleware(
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "[{ConnectionId}] CONNECT {Destination} failed ({Kind}): {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string connectionId, string destination, ConnectFailureKind kind, string reason);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "[{ConnectionId}] CONNECT {Destination} closed: the tunnel's ClientHello names '{ServerName}'")]
+    private static partial void LogSniMismatch(ILogger logger, string connectionId, string destination, string serverName);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Debug, Message = "[{ConnectionId}] CONNECT {Destination} tunnel open to {Upstream}")]
     private static partial void LogTunnelOpened(ILogger logger, string connectionId, string destination, string? upstream);

@@ -11,6 +11,7 @@ using YarpEgress.Admin;
 using YarpEgress.Configuration;
 using YarpEgress.Connect;
 using YarpEgress.Forwarding;
+using YarpEgress.Sni;
 using YarpEgress.Tunneling;
 using YarpEgress.Upstream;
 
@@ -47,9 +48,10 @@ public static class EgressHostingExtensions
         services.TryAddSingleton<IHostResolver, SystemHostResolver>();
         services.AddSingleton<UpstreamConnector>();
 
-        // CONNECT tunnels: a connection middleware and the copier that moves the bytes.
+        // CONNECT tunnels and SNI listeners: connection middlewares, and the one copier that moves their bytes.
         services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
         services.AddSingleton<ConnectTunnelMiddleware>();
+        services.AddSingleton<SniRouter>();
 
         // Plain HTTP: YARP's forwarder with one shared invoker.
         services.AddHttpForwarder();
@@ -57,7 +59,7 @@ public static class EgressHostingExtensions
         services.AddSingleton<EgressHttpTransformer>();
         services.AddSingleton<ForwardProxyHandler>();
 
-        builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(kestrel, snapshot.Options));
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(kestrel, snapshot));
         return true;
     }
 
@@ -69,8 +71,9 @@ public static class EgressHostingExtensions
         return app;
     }
 
-    private static void ConfigureListeners(KestrelServerOptions kestrel, EgressOptions options)
+    private static void ConfigureListeners(KestrelServerOptions kestrel, EgressSnapshot snapshot)
     {
+        var options = snapshot.Options;
         kestrel.AddServerHeader = false;
         kestrel.AllowHostHeaderOverride = true; // absolute-form targets name the authority; Host follows it
         var endpoints = kestrel.ApplicationServices.GetRequiredService<EgressEndpoints>();
@@ -80,8 +83,15 @@ public static class EgressHostingExtensions
             {
                 listen.Protocols = HttpProtocols.Http1;
                 listen.Tag(new EgressListenerFeature(listener.Name, isAdmin: false));
-                var connect = listen.ApplicationServices.GetRequiredService<ConnectTunnelMiddleware>();
-                listen.Use(next => context => connect.OnConnectionAsync(context, next));
+                if (listener.Protocol == ListenerProtocol.Sni)
+                {
+                    listen.UseSni(listener, snapshot.TlsTermination.GetValueOrDefault(listener.Name));
+                }
+                else
+                {
+                    listen.UseConnectTunnels();
+                }
+
                 endpoints.Add(listener.Name, listen);
             });
         }

@@ -11,8 +11,9 @@ namespace YarpEgress.Tunneling;
 internal interface ITunnelCopier
 {
     /// <summary>
-    /// Sends <paramref name="preamble"/> to the client first (e.g. "200 Connection Established"), then relays. Bytes
-    /// still unread in the client's input pipe (pipelined after the CONNECT head, or a peeked ClientHello) go upstream first.
+    /// Relays until both directions are done. Bytes still unread in the client's input pipe (pipelined after the
+    /// CONNECT head, or a peeked ClientHello) go upstream first. <paramref name="clientSocket"/> is the client's raw
+    /// socket when nothing sits between it and the caller (<see cref="ClientTransport.RawSocket"/>), else null.
     /// </summary>
-    Task<TunnelResult> RelayAsync(ConnectionContext client, Socket upstream, ReadOnlyMemory<byte> preamble, CancellationToken cancellationToken);
+    Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, CancellationToken cancellationToken);
 }

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 
 namespace YarpEgress.Tunneling;
 
@@ -17,19 +16,9 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
 {
     private const int BufferSize = 64 * 1024;
 
-    public async Task<TunnelResult> RelayAsync(ConnectionContext client, Socket upstream, ReadOnlyMemory<byte> preamble, CancellationToken cancellationToken)
+    public async Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, CancellationToken cancellationToken)
     {
-        var clientSocket = client.Features.Get<IConnectionSocketFeature>()?.Socket;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (clientSocket is not null)
-        {
-            await SendAllAsync(clientSocket, preamble, stop.Token);
-        }
-        else
-        {
-            await client.Transport.Output.WriteAsync(preamble, stop.Token);
-        }
-
         var upload = UploadAsync(client.Transport.Input, upstream, stop);
         var download = clientSocket is not null
             ? DownloadToSocketAsync(upstream, clientSocket, stop)

@@ -1,0 +1,56 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using YarpEgress.Configuration;
+
+namespace YarpEgress.Sni;
+
+internal static class SniListenOptionsExtensions
+{
+    /// <summary>
+    /// Makes this listener an SNI listener: the router peeks and decides; in Terminate mode Kestrel's TLS runs next,
+    /// with the certificate of the current config snapshot (so a reload rotates it), and the router relays after it.
+    /// </summary>
+    public static ListenOptions UseSni(this ListenOptions listen, ListenerOptions listener, TlsTermination? termination)
+    {
+        var router = listen.ApplicationServices.GetRequiredService<SniRouter>();
+        listen.Use(next => context => router.OnConnectionAsync(context, next, listener));
+        if (termination is null)
+        {
+            return listen;
+        }
+
+        var store = listen.ApplicationServices.GetRequiredService<EgressConfigStore>();
+        listen.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            HandshakeTimeout = store.Current.Timeouts.ClientHello,
+            OnConnection = _ => ValueTask.FromResult(ServerOptions(store.Current.TlsTermination.GetValueOrDefault(listener.Name) ?? termination)),
+        });
+        listen.Use(_ => router.OnTerminatedAsync);
+        return listen;
+    }
+
+    private static SslServerAuthenticationOptions ServerOptions(TlsTermination termination) => new()
+    {
+        ServerCertificateContext = termination.Certificate,
+        ClientCertificateRequired = termination.ClientCas is not null,
+        RemoteCertificateValidationCallback = termination.ClientCas is { } cas ? (_, certificate, _, _) => ChainsTo(certificate, cas) : null,
+    };
+
+    private static bool ChainsTo(X509Certificate? certificate, X509Certificate2Collection roots)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+}
