@@ -92,6 +92,55 @@ public sealed class ConfigValidationTests : IDisposable
     }
 
     [Fact]
+    public void Validates_SNI_listener_keys()
+    {
+        var errors = Errors("""
+            {
+              "Egress": {
+                "Listeners": [
+                  { "Name": "proxy", "Port": 3128, "UpstreamPort": 443 },
+                  { "Name": "tls", "Port": 8443, "Protocol": "Sni", "UpstreamPort": 0, "DefaultHost": "bad..host" },
+                  { "Name": "term", "Port": 15443, "Protocol": "Sni", "Tls": { "Mode": "Terminate", "CertificatePath": "/nonexistent/tls.crt", "KeyPath": "/nonexistent/tls.key" } },
+                  { "Name": "term2", "Port": 15444, "Protocol": "Sni", "Tls": { "Mode": "Terminate" } },
+                  { "Name": "pass", "Port": 15445, "Protocol": "Sni", "Tls": { "Mode": "Passthrough", "KeyPath": "/x" } },
+                  { "Name": "typo", "Port": 15446, "Protocol": "Sni", "Tls": { "Mdoe": "Terminate" } }
+                ]
+              }
+            }
+            """);
+        Assert.Contains("Egress:Listeners:5:Tls:Mdoe: unknown key", errors);
+        Assert.Single(errors); // binding errors come first; fix them and the rest is reported
+
+        errors = Errors("""
+            {
+              "Egress": {
+                "Listeners": [
+                  { "Name": "proxy", "Port": 3128, "UpstreamPort": 443 },
+                  { "Name": "tls", "Port": 8443, "Protocol": "Sni", "UpstreamPort": 0, "DefaultHost": "bad..host" },
+                  { "Name": "term", "Port": 15443, "Protocol": "Sni", "Tls": { "Mode": "Terminate", "CertificatePath": "/nonexistent/tls.crt", "KeyPath": "/nonexistent/tls.key" } },
+                  { "Name": "term2", "Port": 15444, "Protocol": "Sni", "Tls": { "Mode": "Terminate" } },
+                  { "Name": "pass", "Port": 15445, "Protocol": "Sni", "Tls": { "Mode": "Passthrough", "KeyPath": "/x" } }
+                ],
+                "Timeouts": { "ClientHello": "00:00:00" }
+              }
+            }
+            """);
+        Assert.Equal(
+            [
+                "Egress:Listeners:0: UpstreamPort, DefaultHost and Tls apply to Sni listeners only",
+                "Egress:Listeners:1:UpstreamPort: 0 is not a port (1-65535)",
+                "Egress:Listeners:1:DefaultHost: 'bad..host' is not a valid host name: it has an empty label",
+                errors[3], // the certificate load error, whose wording is the runtime's
+                "Egress:Listeners:3:Tls:CertificatePath: Terminate mode needs a PEM certificate",
+                "Egress:Listeners:3:Tls:KeyPath: Terminate mode needs the certificate's PEM private key",
+                "Egress:Listeners:4:Tls: certificate paths apply to Mode Terminate only; Passthrough never touches TLS",
+                "Egress:Timeouts:ClientHello: must be positive, got 00:00:00",
+            ],
+            errors);
+        Assert.StartsWith("Egress:Listeners:2:Tls:CertificatePath: cannot load '/nonexistent/tls.crt'", errors[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Reports_broken_json_with_the_file_and_line()
     {
         var errors = Errors("{\n  \"Egress\": {\n    \"Listeners\": [ }\n}");

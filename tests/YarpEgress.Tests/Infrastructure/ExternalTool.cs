@@ -5,7 +5,9 @@ namespace YarpEgress.Tests.Infrastructure;
 /// <summary>Runs a command-line tool (curl, openssl) as a second opinion on what a real client sees.</summary>
 internal static class ExternalTool
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, params string[] args) => RunWithInputAsync(tool, string.Empty, args);
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(string tool, string input, params string[] args)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var arg in args)
@@ -14,6 +16,7 @@ internal static class ExternalTool
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
+        await process.StandardInput.WriteAsync(input);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -9,11 +9,25 @@ internal static class TestCertificates
 {
     public static readonly string[] ServerNames = ["a.example.test", "b.example.test", "localhost"];
 
-    private static readonly Lazy<(X509Certificate2 Root, X509Certificate2 Server)> Pair = new(Create);
+    private static readonly Lazy<(X509Certificate2 Root, X509Certificate2 Server, X509Certificate2 Client)> Set = new(Create);
 
-    public static X509Certificate2 Root => Pair.Value.Root;
+    public static X509Certificate2 Root => Set.Value.Root;
 
-    public static X509Certificate2 Server => Pair.Value.Server;
+    public static X509Certificate2 Server => Set.Value.Server;
+
+    /// <summary>A client certificate (CN=workload.test) signed by the test root, for mutual TLS.</summary>
+    public static X509Certificate2 Client => Set.Value.Client;
+
+    /// <summary>Writes the server certificate and its key as PEM files; returns their paths.</summary>
+    public static (string Certificate, string Key) WriteServerPem()
+    {
+        var directory = Directory.CreateTempSubdirectory("yarpegress-tls-").FullName;
+        var certificate = Path.Combine(directory, "tls.crt");
+        var key = Path.Combine(directory, "tls.key");
+        File.WriteAllText(certificate, Server.ExportCertificatePem());
+        File.WriteAllText(key, Server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        return (certificate, key);
+    }
 
     /// <summary>Accepts only a chain to the test root whose leaf names the requested host: a real check, not "accept all".</summary>
     public static bool ValidateAgainstTestRoot(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
@@ -38,7 +52,7 @@ internal static class TestCertificates
         return path;
     }
 
-    private static (X509Certificate2, X509Certificate2) Create()
+    private static (X509Certificate2, X509Certificate2, X509Certificate2) Create()
     {
         using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var rootRequest = new CertificateRequest("CN=YarpEgress Test Root", rootKey, HashAlgorithmName.SHA256);
@@ -58,11 +72,20 @@ internal static class TestCertificates
         serverRequest.CertificateExtensions.Add(san.Build());
         serverRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var serial = RandomNumberGenerator.GetBytes(8);
-        using var issued = serverRequest.Create(root, now.AddDays(-1), now.AddDays(29), serial);
-        using var withKey = issued.CopyWithPrivateKey(serverKey);
+        var server = Issue(serverRequest, serverKey, root, now);
+
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var clientRequest = new CertificateRequest("CN=workload.test", clientKey, HashAlgorithmName.SHA256);
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        var client = Issue(clientRequest, clientKey, root, now);
+        return (root, server, client);
+    }
+
+    private static X509Certificate2 Issue(CertificateRequest request, ECDsa key, X509Certificate2 issuer, DateTimeOffset now)
+    {
+        using var issued = request.Create(issuer, now.AddDays(-1), now.AddDays(29), RandomNumberGenerator.GetBytes(8));
+        using var withKey = issued.CopyWithPrivateKey(key);
         // Round-trip through PKCS#12 so SslStream on Linux can use the private key.
-        var server = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
-        return (root, server);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 }

@@ -21,25 +21,30 @@ internal sealed class TestGateway : IAsyncDisposable
     {
         _app = app;
         _configPath = configPath;
-        var endpoints = app.Services.GetRequiredService<EgressEndpoints>();
-        Proxy = endpoints.GetBound("proxy");
-        Admin = endpoints.GetBound(EgressEndpoints.AdminName);
     }
 
-    public IPEndPoint Proxy { get; }
+    /// <summary>The bound endpoint of the listener named "proxy".</summary>
+    public IPEndPoint Proxy => EndPoint("proxy");
 
-    public IPEndPoint Admin { get; }
+    public IPEndPoint Admin => EndPoint(EgressEndpoints.AdminName);
+
+    public IPEndPoint EndPoint(string listener) => _app.Services.GetRequiredService<EgressEndpoints>().GetBound(listener);
 
     public Uri ProxyUri => new($"http://{Proxy}");
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Builds a config whose Egress section has a "proxy" listener and the admin listener on port 0.</summary>
-    public static object Config(object[] allow, object[]? deny = null, IDictionary<string, string>? hosts = null, object? timeouts = null, object? limits = null) => new
+    /// <summary>
+    /// Builds a config whose Egress section has the admin listener on port 0 and, unless <paramref name="listeners"/>
+    /// says otherwise, one HTTP listener named "proxy" on port 0.
+    /// </summary>
+    public static object Config(object[] allow, object[]? deny = null, IDictionary<string, string>? hosts = null, object? timeouts = null,
+        object? limits = null, object[]? listeners = null, object? policy = null) => new
     {
         Egress = new
         {
-            Listeners = new[] { new { Name = "proxy", Address = "127.0.0.1", Port = 0, Protocol = "Http" } },
+            Listeners = listeners ?? [new { Name = "proxy", Address = "127.0.0.1", Port = 0, Protocol = "Http" }],
+            Policy = policy ?? new { RequireTlsSniMatch = false },
             Admin = new { Address = "127.0.0.1", Port = 0 },
             Allow = allow,
             Deny = deny ?? [],
