@@ -1,24 +1,68 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using YarpEgress.Configuration;
+using YarpEgress.Telemetry;
 
 namespace YarpEgress.Admin;
 
-/// <summary>The admin listener's pipeline: health now; metrics and introspection join it later. It never proxies.</summary>
+/// <summary>
+/// The admin listener's pipeline: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> (Prometheus), <c>/config</c> and
+/// <c>/connections</c>. It never proxies.
+/// </summary>
 internal static class AdminEndpoints
 {
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
     public static void UseEgressAdmin(this IApplicationBuilder admin)
     {
+        admin.UseOpenTelemetryPrometheusScrapingEndpoint();
+        var services = admin.ApplicationServices;
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        var config = services.GetRequiredService<EgressConfigStore>();
+        var telemetry = services.GetRequiredService<EgressTelemetry>();
         admin.Run(context => context.Request.Path.Value switch
         {
-            "/healthz" => WriteAsync(context, StatusCodes.Status200OK, "ok"),
-            _ => WriteAsync(context, StatusCodes.Status404NotFound, "not found: the admin listener serves /healthz"),
+            "/healthz" => WriteTextAsync(context, StatusCodes.Status200OK, "ok"),
+            "/readyz" => IsReady(lifetime)
+                ? WriteTextAsync(context, StatusCodes.Status200OK, "ready")
+                : WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, lifetime.ApplicationStopping.IsCancellationRequested ? "draining" : "starting"),
+            "/config" => WriteJsonAsync(context, config.Current.Options),
+            "/connections" => WriteJsonAsync(context, Connections(telemetry)),
+            _ => WriteTextAsync(context, StatusCodes.Status404NotFound, "not found: the admin listener serves /healthz, /readyz, /metrics, /config, /connections"),
         });
     }
 
-    private static Task WriteAsync(HttpContext context, int status, string text)
+    /// <summary>Ready once every listener is bound with a valid config (the host started), until shutdown begins.</summary>
+    private static bool IsReady(IHostApplicationLifetime lifetime) =>
+        lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
+
+    private static ConnectionView[] Connections(EgressTelemetry telemetry)
+    {
+        var live = telemetry.Live();
+        var views = new ConnectionView[live.Count];
+        for (var i = 0; i < live.Count; i++)
+        {
+            var s = live[i];
+            views[i] = new ConnectionView(s.Id, s.Protocol, s.Listener, s.Client, s.Host is null ? null : $"{s.Host}:{s.Port}", s.Upstream, s.Alpn,
+                Math.Round(s.Age.TotalSeconds, 3), s.BytesFromClient, s.BytesToClient);
+        }
+
+        return views;
+    }
+
+    private static Task WriteTextAsync(HttpContext context, int status, string text)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync(text + "\n");
+    }
+
+    private static Task WriteJsonAsync<T>(HttpContext context, T value)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return JsonSerializer.SerializeAsync(context.Response.Body, value, Json);
     }
 }

@@ -22,6 +22,7 @@ internal static class EgressConfigCompiler
         var pins = HostPins.Parse(options.Hosts, $"{Root}:Hosts", errors);
         ValidateTimeouts(options.Timeouts, errors);
         ValidateLimits(options.Limits, errors);
+        ValidateTelemetry(options.Telemetry, errors);
         return errors.Count > before ? null : new EgressSnapshot(options, new EgressPolicy(rules), pins, termination);
     }
 
@@ -182,6 +183,19 @@ internal static class EgressConfigCompiler
             {
                 errors.Add($"{Root}:Timeouts:{name}: must be positive, got {value}");
             }
+        }
+    }
+
+    private static void ValidateTelemetry(TelemetryOptions telemetry, List<string> errors)
+    {
+        if (telemetry.MaxDestinationLabels is < 0 or > 100_000)
+        {
+            errors.Add($"{Root}:Telemetry:MaxDestinationLabels: {telemetry.MaxDestinationLabels} is outside 0-100000");
+        }
+
+        if (telemetry.MaxListedConnections is < 0 or > 100_000)
+        {
+            errors.Add($"{Root}:Telemetry:MaxListedConnections: {telemetry.MaxListedConnections} is outside 0-100000");
         }
     }
 

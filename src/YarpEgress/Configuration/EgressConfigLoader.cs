@@ -11,7 +11,7 @@ internal static class EgressConfigLoader
 {
     private static readonly string[] KnownKeys =
         [nameof(EgressOptions.Listeners), nameof(EgressOptions.Admin), nameof(EgressOptions.Allow), nameof(EgressOptions.Deny),
-         nameof(EgressOptions.Hosts), nameof(EgressOptions.Timeouts), nameof(EgressOptions.Limits), nameof(EgressOptions.Policy)];
+         nameof(EgressOptions.Hosts), nameof(EgressOptions.Timeouts), nameof(EgressOptions.Limits), nameof(EgressOptions.Policy), nameof(EgressOptions.Telemetry)];
 
     public static EgressSnapshot? Load(IConfiguration configuration, List<string> errors)
     {
@@ -46,6 +46,7 @@ internal static class EgressConfigLoader
             Timeouts = BindObject<TimeoutOptions>(section.GetSection(nameof(EgressOptions.Timeouts)), errors),
             Limits = BindObject<LimitOptions>(section.GetSection(nameof(EgressOptions.Limits)), errors),
             Policy = BindObject<PolicyOptions>(section.GetSection(nameof(EgressOptions.Policy)), errors),
+            Telemetry = BindObject<TelemetryOptions>(section.GetSection(nameof(EgressOptions.Telemetry)), errors),
         };
 
         foreach (var pin in section.GetSection(nameof(EgressOptions.Hosts)).GetChildren())

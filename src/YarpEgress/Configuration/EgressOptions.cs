@@ -23,4 +23,6 @@ public sealed class EgressOptions
     public LimitOptions Limits { get; set; } = new();
 
     public PolicyOptions Policy { get; set; } = new();
+
+    public TelemetryOptions Telemetry { get; set; } = new();
 }

@@ -1,14 +1,14 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
 using YarpEgress.Errors;
+using YarpEgress.Hosting;
 using YarpEgress.Policy;
 using YarpEgress.Sni;
+using YarpEgress.Telemetry;
 using YarpEgress.Tunneling;
-using YarpEgress.Upstream;
 
 namespace YarpEgress.Connect;
 
@@ -19,10 +19,9 @@ namespace YarpEgress.Connect;
 /// </summary>
 internal sealed partial class ConnectTunnelMiddleware(
     EgressConfigStore config,
-    UpstreamConnector connector,
-    ITunnelCopier copier,
+    TunnelService tunnels,
+    EgressTelemetry telemetry,
     TimeProvider time,
-    IHostApplicationLifetime lifetime,
     ILogger<ConnectTunnelMiddleware> logger)
 {
     private static readonly ReadOnlyMemory<byte> Established = "HTTP/1.1 200 Connection Established\r\n\r\n"u8.ToArray();
@@ -31,21 +30,27 @@ internal sealed partial class ConnectTunnelMiddleware(
     {
         var snapshot = config.Current;
         var (status, request, error) = await ReadHeadAsync(context, snapshot);
-        switch (status)
+        if (status is HeadParseStatus.NotConnect)
         {
-            case HeadParseStatus.NotConnect:
-                await next(context);
-                return;
-            case HeadParseStatus.Complete:
-                await TunnelAsync(context, request, snapshot);
-                return;
-            case HeadParseStatus.Incomplete:
-                return; // The client went away mid-head.
-            default:
-                LogBadRequest(logger, context.ConnectionId, error.Message);
-                await RawResponseWriter.WriteErrorAndCloseAsync(context, error, time);
-                return;
+            await next(context);
+            return;
         }
+
+        if (status is HeadParseStatus.Incomplete)
+        {
+            return; // The client went away mid-head.
+        }
+
+        var listener = context.Features.Get<EgressListenerFeature>()?.Name ?? "-";
+        using var session = telemetry.Begin(listener, ProxyProtocol.Connect, context.RemoteEndPoint);
+        if (status is HeadParseStatus.Complete)
+        {
+            await TunnelAsync(context, request, snapshot, session);
+            return;
+        }
+
+        session.Rejected(status == HeadParseStatus.Invalid && error.StatusCode == 408 ? "timeout" : "bad_request", requested: null);
+        await RefuseAsync(context, session, error);
     }
 
     private async Task<(HeadParseStatus Status, ConnectRequest Request, ProxyError Error)> ReadHeadAsync(ConnectionContext context, EgressSnapshot snapshot)
@@ -93,55 +98,51 @@ internal sealed partial class ConnectTunnelMiddleware(
         }
     }
 
-    private async Task TunnelAsync(ConnectionContext context, ConnectRequest request, EgressSnapshot snapshot)
+    private async Task TunnelAsync(ConnectionContext context, ConnectRequest request, EgressSnapshot snapshot, ProxySession session)
     {
         if (!Destination.TryParse(request.Authority, defaultPort: null, out var destination, out var parseError))
         {
-            await RefuseAsync(context, ProxyError.BadRequest($"CONNECT needs host:port: {parseError}"));
+            session.Rejected("bad_request", request.Authority);
+            await RefuseAsync(context, session, ProxyError.BadRequest($"CONNECT needs host:port: {parseError}"));
             return;
         }
 
         var decision = snapshot.Policy.Decide(destination);
+        session.Decided(decision);
         if (!decision.IsAllowed)
         {
-            LogDenied(logger, context.ConnectionId, destination.ToString(), decision.Reason);
-            await RefuseAsync(context, ProxyError.Denied(decision));
+            LogDenied(logger, session.Id, destination.ToString(), decision.Reason);
+            await RefuseAsync(context, session, ProxyError.Denied(decision));
             return;
         }
 
-        Socket upstream;
+        var (upstream, failure) = await tunnels.DialAsync(session, destination);
+        if (upstream is null)
+        {
+            await RefuseAsync(context, session, ProxyError.From(failure!));
+            return;
+        }
+
+        var clientSocket = ClientTransport.RawSocket(context);
         try
         {
-            upstream = await connector.ConnectAsync(destination, lifetime.ApplicationStopping);
+            await ClientTransport.SendAsync(context, clientSocket, Established, CancellationToken.None);
         }
-        catch (UpstreamConnectException ex)
+        catch (SocketException)
         {
-            LogUpstreamFailed(logger, context.ConnectionId, destination.ToString(), ex.Kind, ex.Message);
-            await RefuseAsync(context, ProxyError.From(ex));
+            upstream.Dispose();
+            session.End = "client_reset"; // the client left while the upstream was dialed
             return;
         }
 
-        using (upstream)
+        session.StatusCode = 200;
+        if (snapshot.Options.Policy.RequireTlsSniMatch && !await SniMatchesAsync(context, clientSocket, destination, snapshot, session))
         {
-            LogTunnelOpened(logger, context.ConnectionId, destination.ToString(), upstream.RemoteEndPoint?.ToString());
-            var clientSocket = ClientTransport.RawSocket(context);
-            try
-            {
-                await ClientTransport.SendAsync(context, clientSocket, Established, lifetime.ApplicationStopping);
-            }
-            catch (SocketException)
-            {
-                return; // the client left while the upstream was dialed
-            }
-
-            if (snapshot.Options.Policy.RequireTlsSniMatch && !await SniMatchesAsync(context, clientSocket, destination, snapshot))
-            {
-                return;
-            }
-
-            var result = await copier.RelayAsync(context, clientSocket, upstream, lifetime.ApplicationStopping);
-            LogTunnelClosed(logger, context.ConnectionId, destination.ToString(), result.BytesFromClient, result.BytesFromUpstream, result.End);
+            upstream.Dispose();
+            return;
         }
+
+        await tunnels.RelayAsync(context, clientSocket, upstream, session);
     }
 
     /// <summary>
@@ -149,51 +150,39 @@ internal sealed partial class ConnectTunnelMiddleware(
     /// CONNECT host (no domain fronting through an allowed name). A tunnel that does not start with TLS within the
     /// ClientHello timeout is let through unchecked.
     /// </summary>
-    private async Task<bool> SniMatchesAsync(ConnectionContext context, Socket? clientSocket, Destination destination, EgressSnapshot snapshot)
+    private async Task<bool> SniMatchesAsync(ConnectionContext context, Socket? clientSocket, Destination destination, EgressSnapshot snapshot, ProxySession session)
     {
-        var read = await ClientHelloReader.PeekAsync(context.Transport.Input, snapshot.Limits.MaxClientHelloBytes, snapshot.Timeouts.ClientHello, time, lifetime.ApplicationStopping);
+        var read = await ClientHelloReader.PeekAsync(context.Transport.Input, snapshot.Limits.MaxClientHelloBytes, snapshot.Timeouts.ClientHello, time, context.ConnectionClosed);
+        session.Alpn = read.Hello.Alpn;
         switch (read.Status)
         {
             case ClientHelloStatus.NotTls:
             case ClientHelloStatus.Incomplete when read.TimedOut:
-                return true;
-            case ClientHelloStatus.Incomplete:
-                return false;
             case ClientHelloStatus.Complete when read.Hello.ServerName is null:
                 return true;
-            case ClientHelloStatus.Complete:
-                if (Destination.TryParse(read.Hello.ServerName, destination.Port, out var named, out _) && named.Host == destination.Host)
-                {
-                    return true;
-                }
-
-                LogSniMismatch(logger, context.ConnectionId, destination.ToString(), read.Hello.ServerName);
-                await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(TlsAlert.UnrecognizedName), time);
+            case ClientHelloStatus.Incomplete:
+                session.End = "client_reset";
                 return false;
+            case ClientHelloStatus.Complete when Destination.TryParse(read.Hello.ServerName, destination.Port, out var named, out _) && named.Host == destination.Host:
+                return true;
             default:
-                LogSniMismatch(logger, context.ConnectionId, destination.ToString(), read.Error);
-                await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(TlsAlert.DecodeError), time);
+                var alert = read.Status == ClientHelloStatus.Complete ? TlsAlert.UnrecognizedName : TlsAlert.DecodeError;
+                LogSniMismatch(logger, session.Id, destination.ToString(), read.Hello.ServerName ?? read.Error);
+                session.End = "sni_mismatch";
+                await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(alert), time);
                 return false;
         }
     }
 
-    private Task RefuseAsync(ConnectionContext context, ProxyError error) => RawResponseWriter.WriteErrorAndCloseAsync(context, error, time);
+    private Task RefuseAsync(ConnectionContext context, ProxySession session, ProxyError error)
+    {
+        session.StatusCode = error.StatusCode;
+        return RawResponseWriter.WriteErrorAndCloseAsync(context, error, time);
+    }
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "[{ConnectionId}] CONNECT bad request: {Reason}")]
-    private static partial void LogBadRequest(ILogger logger, string connectionId, string reason);
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} denied: {Reason}")]
+    private static partial void LogDenied(ILogger logger, long sessionId, string destination, string reason);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "[{ConnectionId}] CONNECT {Destination} denied: {Reason}")]
-    private static partial void LogDenied(ILogger logger, string connectionId, string destination, string reason);
-
-    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "[{ConnectionId}] CONNECT {Destination} failed ({Kind}): {Reason}")]
-    private static partial void LogUpstreamFailed(ILogger logger, string connectionId, string destination, ConnectFailureKind kind, string reason);
-
-    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "[{ConnectionId}] CONNECT {Destination} closed: the tunnel's ClientHello names '{ServerName}'")]
-    private static partial void LogSniMismatch(ILogger logger, string connectionId, string destination, string serverName);
-
-    [LoggerMessage(EventId = 203, Level = LogLevel.Debug, Message = "[{ConnectionId}] CONNECT {Destination} tunnel open to {Upstream}")]
-    private static partial void LogTunnelOpened(ILogger logger, string connectionId, string destination, string? upstream);
-
-    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "[{ConnectionId}] CONNECT {Destination} closed: {BytesFromClient} bytes up, {BytesFromUpstream} bytes down, {End}")]
-    private static partial void LogTunnelClosed(ILogger logger, string connectionId, string destination, long bytesFromClient, long bytesFromUpstream, TunnelEnd end);
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} closed: the tunnel's ClientHello names '{ServerName}'")]
+    private static partial void LogSniMismatch(ILogger logger, long sessionId, string destination, string serverName);
 }

@@ -6,7 +6,9 @@ using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 using YarpEgress.Configuration;
 using YarpEgress.Errors;
+using YarpEgress.Hosting;
 using YarpEgress.Policy;
+using YarpEgress.Telemetry;
 using YarpEgress.Upstream;
 
 namespace YarpEgress.Forwarding;
@@ -21,27 +23,49 @@ internal sealed partial class ForwardProxyHandler(
     ForwardingInvoker invoker,
     EgressHttpTransformer transformer,
     EgressConfigStore config,
+    EgressTelemetry telemetry,
     ILogger<ForwardProxyHandler> logger)
 {
     private const string HttpScheme = "http://";
 
     public async Task InvokeAsync(HttpContext context)
     {
+        var listener = context.Features.Get<EgressListenerFeature>()?.Name ?? "-";
+        var client = context.Connection.RemoteIpAddress is { } address ? new IPEndPoint(address, context.Connection.RemotePort) : null;
+        using var session = telemetry.Begin(listener, ProxyProtocol.Http, client);
+        try
+        {
+            await ForwardAsync(context, session);
+        }
+        finally
+        {
+            session.StatusCode = context.Response.StatusCode;
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, ProxySession session)
+    {
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
         if (!TryGetDestination(context.Request.Method, target, out var destination, out var refusal))
         {
+            session.Rejected("bad_request", requested: null);
             await WriteErrorAsync(context, refusal);
             return;
         }
 
         var snapshot = config.Current;
         var decision = snapshot.Policy.Decide(destination);
+        session.Decided(decision);
         if (!decision.IsAllowed)
         {
-            LogDenied(logger, context.TraceIdentifier, context.Request.Method, destination.ToString(), decision.Reason);
+            LogDenied(logger, session.Id, context.Request.Method, destination.ToString(), decision.Reason);
             await WriteErrorAsync(context, ProxyError.Denied(decision));
             return;
         }
+
+        session.Opened(upstream: null);
+        context.Request.Body = new MeteredStream(context.Request.Body, session, countsWrites: false);
+        context.Response.Body = new MeteredStream(context.Response.Body, session, countsWrites: true);
 
         var requestConfig = new ForwarderRequestConfig
         {
@@ -52,7 +76,7 @@ internal sealed partial class ForwardProxyHandler(
         var error = await forwarder.SendAsync(context, HttpScheme + destination, invoker.Invoker, requestConfig, transformer);
         if (error != ForwarderError.None)
         {
-            await ReportFailureAsync(context, destination, error);
+            await ReportFailureAsync(context, session, destination, error);
         }
     }
 
@@ -93,11 +117,22 @@ internal sealed partial class ForwardProxyHandler(
         return true;
     }
 
-    private async Task ReportFailureAsync(HttpContext context, Destination destination, ForwarderError error)
+    private async Task ReportFailureAsync(HttpContext context, ProxySession session, Destination destination, ForwarderError error)
     {
         var exception = context.GetForwarderErrorFeature()?.Exception;
         var connectFailure = FindConnectFailure(exception);
-        LogForwardFailed(logger, context.TraceIdentifier, destination.ToString(), error, connectFailure?.Message ?? exception?.Message);
+        session.End = error switch
+        {
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => "client_reset",
+            ForwarderError.RequestTimedOut => "upstream_timeout",
+            _ => "upstream_error",
+        };
+        if (connectFailure is not null)
+        {
+            session.ConnectFailed(connectFailure);
+        }
+
+        LogForwardFailed(logger, session.Id, destination.ToString(), error, connectFailure?.Message ?? exception?.Message);
         if (context.Response.HasStarted)
         {
             return;
@@ -135,9 +170,9 @@ internal sealed partial class ForwardProxyHandler(
         return context.Response.Body.WriteAsync(body).AsTask();
     }
 
-    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "[{RequestId}] {Method} {Destination} denied: {Reason}")]
-    private static partial void LogDenied(ILogger logger, string requestId, string method, string destination, string reason);
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "#{SessionId} {Method} {Destination} denied: {Reason}")]
+    private static partial void LogDenied(ILogger logger, long sessionId, string method, string destination, string reason);
 
-    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "[{RequestId}] forwarding to {Destination} failed ({Error}): {Reason}")]
-    private static partial void LogForwardFailed(ILogger logger, string requestId, string destination, ForwarderError error, string? reason);
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "#{SessionId} forwarding to {Destination} failed ({Error}): {Reason}")]
+    private static partial void LogForwardFailed(ILogger logger, long sessionId, string destination, ForwarderError error, string? reason);
 }

@@ -12,6 +12,8 @@ using YarpEgress.Configuration;
 using YarpEgress.Connect;
 using YarpEgress.Forwarding;
 using YarpEgress.Sni;
+using YarpEgress.Telemetry;
+using OpenTelemetry.Metrics;
 using YarpEgress.Tunneling;
 using YarpEgress.Upstream;
 
@@ -48,8 +50,21 @@ public static class EgressHostingExtensions
         services.TryAddSingleton<IHostResolver, SystemHostResolver>();
         services.AddSingleton<UpstreamConnector>();
 
+        // Telemetry: one Meter, the access log, the live-connection list; exported at the admin listener's /metrics.
+        services.AddSingleton<EgressMetrics>();
+        services.AddSingleton<EgressTelemetry>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(EgressMetrics.MeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddHttpClientInstrumentation()
+            .AddRuntimeInstrumentation()
+            // The forwarder's client metrics would carry every destination as server.address: keep bounded tags only.
+            .AddView("http.client.*", new MetricStreamConfiguration { TagKeys = ["http.request.method", "http.response.status_code", "error.type", "network.protocol.version", "url.scheme"] })
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+
         // CONNECT tunnels and SNI listeners: connection middlewares, and the one copier that moves their bytes.
         services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
+        services.AddSingleton<TunnelService>();
         services.AddSingleton<ConnectTunnelMiddleware>();
         services.AddSingleton<SniRouter>();
 
@@ -66,6 +81,7 @@ public static class EgressHostingExtensions
     /// <summary>Routes admin-listener requests to the admin endpoints and every other request to the forward proxy.</summary>
     public static WebApplication UseEgress(this WebApplication app)
     {
+        app.Services.GetRequiredService<EgressTelemetry>(); // counts config reloads from the start
         app.MapWhen(context => context.Features.Get<EgressListenerFeature>()?.IsAdmin == true, admin => admin.UseEgressAdmin());
         app.Run(app.Services.GetRequiredService<ForwardProxyHandler>().InvokeAsync);
         return app;

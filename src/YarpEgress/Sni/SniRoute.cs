@@ -1,9 +1,15 @@
 using YarpEgress.Policy;
+using YarpEgress.Telemetry;
 
 namespace YarpEgress.Sni;
 
-/// <summary>A connection feature: where an allowed SNI connection goes, decided before a terminating handshake.</summary>
-internal sealed class SniRoute(Destination destination)
+/// <summary>A connection feature: where an allowed SNI connection goes, decided before a terminating handshake, and its session.</summary>
+internal sealed class SniRoute(Destination destination, ProxySession session)
 {
     public Destination Destination { get; } = destination;
+
+    public ProxySession Session { get; } = session;
+
+    /// <summary>Set once the terminating handshake succeeded and the relay began.</summary>
+    public bool HandshakeDone { get; set; }
 }

@@ -1,12 +1,10 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
+using YarpEgress.Telemetry;
 using YarpEgress.Tunneling;
-using YarpEgress.Upstream;
 
 namespace YarpEgress.Sni;
 
@@ -19,49 +17,69 @@ namespace YarpEgress.Sni;
 /// </summary>
 internal sealed partial class SniRouter(
     EgressConfigStore config,
-    UpstreamConnector connector,
-    ITunnelCopier copier,
+    TunnelService tunnels,
+    EgressTelemetry telemetry,
     TimeProvider time,
-    IHostApplicationLifetime lifetime,
     ILogger<SniRouter> logger)
 {
     public async Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next, ListenerOptions listener)
     {
         var snapshot = config.Current;
+        var terminate = (listener.Tls?.Mode ?? SniTlsMode.Passthrough) == SniTlsMode.Terminate;
         var read = await ClientHelloReader.PeekAsync(context.Transport.Input, snapshot.Limits.MaxClientHelloBytes, snapshot.Timeouts.ClientHello, time, context.ConnectionClosed);
-        if (read.Status != ClientHelloStatus.Complete)
+        if (read.Status == ClientHelloStatus.Incomplete && !read.TimedOut)
         {
-            LogBadClientHello(logger, context.ConnectionId, listener.Name, read.Status, read.Error);
-            if (read.Status is ClientHelloStatus.NotTls or ClientHelloStatus.Malformed or ClientHelloStatus.TooLarge)
+            return; // the client went away
+        }
+
+        var session = telemetry.Begin(listener.Name, terminate ? ProxyProtocol.SniTerminate : ProxyProtocol.Sni, context.RemoteEndPoint);
+        try
+        {
+            session.Alpn = read.Hello.Alpn;
+            if (read.Status != ClientHelloStatus.Complete)
             {
-                await RefuseAsync(context, read.Status == ClientHelloStatus.NotTls ? TlsAlert.HandshakeFailure : TlsAlert.DecodeError);
+                LogBadClientHello(logger, session.Id, listener.Name, read.Status, read.Error);
+                session.Rejected(read.TimedOut ? "timeout" : "bad_client_hello", requested: null);
+                if (!read.TimedOut)
+                {
+                    await RefuseAsync(context, read.Status == ClientHelloStatus.NotTls ? TlsAlert.HandshakeFailure : TlsAlert.DecodeError);
+                }
+
+                return;
             }
 
-            return;
-        }
+            if (!TryRoute(context, listener, read.Hello, snapshot, session, out var destination))
+            {
+                await RefuseAsync(context, TlsAlert.UnrecognizedName);
+                return;
+            }
 
-        if (!TryRoute(context, listener, read.Hello, snapshot, out var destination))
+            if (terminate)
+            {
+                var route = new SniRoute(destination, session);
+                context.Features.Set(route);
+                await next(context); // Kestrel's TLS handshake, then OnTerminatedAsync
+                if (!route.HandshakeDone)
+                {
+                    session.End = "tls_handshake_failed";
+                }
+
+                return;
+            }
+
+            var (upstream, _) = await tunnels.DialAsync(session, destination);
+            if (upstream is null)
+            {
+                await RefuseAsync(context, TlsAlert.InternalError);
+                return;
+            }
+
+            await tunnels.RelayAsync(context, ClientTransport.RawSocket(context), upstream, session);
+        }
+        finally
         {
-            await RefuseAsync(context, TlsAlert.UnrecognizedName);
-            return;
+            session.Dispose();
         }
-
-        if ((listener.Tls?.Mode ?? SniTlsMode.Passthrough) == SniTlsMode.Terminate)
-        {
-            context.Features.Set(new SniRoute(destination));
-            await next(context);
-            return;
-        }
-
-        var clientSocket = ClientTransport.RawSocket(context);
-        var upstream = await DialAsync(context, destination);
-        if (upstream is null)
-        {
-            await RefuseAsync(context, TlsAlert.InternalError);
-            return;
-        }
-
-        await RelayAsync(context, clientSocket, upstream, destination, read.Hello.Alpn);
     }
 
     /// <summary>After a terminating handshake: dial the destination chosen from the SNI and relay the plain bytes.</summary>
@@ -72,78 +90,50 @@ internal sealed partial class SniRouter(
             return;
         }
 
-        var upstream = await DialAsync(context, route.Destination);
+        route.HandshakeDone = true;
+        var (upstream, _) = await tunnels.DialAsync(route.Session, route.Destination);
         if (upstream is not null)
         {
-            await RelayAsync(context, clientSocket: null, upstream, route.Destination, alpn: null);
+            await tunnels.RelayAsync(context, clientSocket: null, upstream, route.Session);
         }
     }
 
-    private bool TryRoute(ConnectionContext context, ListenerOptions listener, ClientHello hello, EgressSnapshot snapshot, out Destination destination)
+    private bool TryRoute(ConnectionContext context, ListenerOptions listener, ClientHello hello, EgressSnapshot snapshot, ProxySession session, out Destination destination)
     {
         destination = default;
         var name = hello.ServerName ?? listener.DefaultHost;
         if (name is null)
         {
-            LogRefused(logger, context.ConnectionId, listener.Name, "(none)", "the ClientHello has no server name and the listener no DefaultHost");
+            session.Rejected("no_server_name", requested: null);
+            LogRefused(logger, session.Id, listener.Name, "(none)", "the ClientHello has no server name and the listener no DefaultHost");
             return false;
         }
 
         var defaultPort = listener.UpstreamPort ?? (listener.Port != 0 ? listener.Port : (context.LocalEndPoint as IPEndPoint)?.Port ?? 443);
         if (!Destination.TryParse(name, defaultPort, out destination, out var error))
         {
-            LogRefused(logger, context.ConnectionId, listener.Name, name, error);
+            session.Rejected("bad_server_name", name);
+            LogRefused(logger, session.Id, listener.Name, name, error);
             return false;
         }
 
         var decision = snapshot.Policy.Decide(destination);
+        session.Decided(decision);
         if (!decision.IsAllowed)
         {
-            LogRefused(logger, context.ConnectionId, listener.Name, name, decision.Reason);
+            LogRefused(logger, session.Id, listener.Name, name, decision.Reason);
             return false;
         }
 
         return true;
     }
 
-    private async Task<Socket?> DialAsync(ConnectionContext context, Destination destination)
-    {
-        try
-        {
-            return await connector.ConnectAsync(destination, lifetime.ApplicationStopping);
-        }
-        catch (UpstreamConnectException ex)
-        {
-            LogUpstreamFailed(logger, context.ConnectionId, destination.ToString(), ex.Kind, ex.Message);
-            return null;
-        }
-    }
-
-    private async Task RelayAsync(ConnectionContext context, Socket? clientSocket, Socket upstream, Destination destination, string? alpn)
-    {
-        using (upstream)
-        {
-            LogOpened(logger, context.ConnectionId, destination.ToString(), upstream.RemoteEndPoint?.ToString(), alpn);
-            var result = await copier.RelayAsync(context, clientSocket, upstream, lifetime.ApplicationStopping);
-            LogClosed(logger, context.ConnectionId, destination.ToString(), result.BytesFromClient, result.BytesFromUpstream, result.End);
-        }
-    }
-
     private Task RefuseAsync(ConnectionContext context, byte alert) =>
         ClientTransport.SendFinalAsync(context, ClientTransport.RawSocket(context), TlsAlert.Fatal(alert), time);
 
-    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "[{ConnectionId}] SNI listener {Listener}: no usable ClientHello ({Status}): {Reason}")]
-    private static partial void LogBadClientHello(ILogger logger, string connectionId, string listener, ClientHelloStatus status, string reason);
+    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "#{SessionId} SNI listener {Listener}: no usable ClientHello ({Status}): {Reason}")]
+    private static partial void LogBadClientHello(ILogger logger, long sessionId, string listener, ClientHelloStatus status, string reason);
 
-    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "[{ConnectionId}] SNI listener {Listener}: '{ServerName}' refused: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string connectionId, string listener, string serverName, string reason);
-
-    [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "[{ConnectionId}] SNI {Destination} failed ({Kind}): {Reason}")]
-    private static partial void LogUpstreamFailed(ILogger logger, string connectionId, string destination, ConnectFailureKind kind, string reason);
-
-    [LoggerMessage(EventId = 503, Level = LogLevel.Debug, Message = "[{ConnectionId}] SNI {Destination} open to {Upstream} (ALPN {Alpn})")]
-    private static partial void LogOpened(ILogger logger, string connectionId, string destination, string? upstream, string? alpn);
-
-    [LoggerMessage(EventId = 504, Level = LogLevel.Information, Message = "[{ConnectionId}] SNI {Destination} closed: {BytesFromClient} bytes up, {BytesFromUpstream} bytes down, {End}")]
-    private static partial void LogClosed(ILogger logger, string connectionId, string destination, long bytesFromClient, long bytesFromUpstream, TunnelEnd end);
+    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "#{SessionId} SNI listener {Listener}: '{ServerName}' refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, long sessionId, string listener, string serverName, string reason);
 }

@@ -14,6 +14,7 @@ internal interface ITunnelCopier
     /// Relays until both directions are done. Bytes still unread in the client's input pipe (pipelined after the
     /// CONNECT head, or a peeked ClientHello) go upstream first. <paramref name="clientSocket"/> is the client's raw
     /// socket when nothing sits between it and the caller (<see cref="ClientTransport.RawSocket"/>), else null.
+    /// <paramref name="meter"/> is told of every chunk as it moves.
     /// </summary>
-    Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, CancellationToken cancellationToken);
+    Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ITunnelMeter? meter, CancellationToken cancellationToken);
 }

@@ -16,13 +16,13 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
 {
     private const int BufferSize = 64 * 1024;
 
-    public async Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, CancellationToken cancellationToken)
+    public async Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ITunnelMeter? meter, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var upload = UploadAsync(client.Transport.Input, upstream, stop);
+        var upload = UploadAsync(client.Transport.Input, upstream, meter, stop);
         var download = clientSocket is not null
-            ? DownloadToSocketAsync(upstream, clientSocket, stop)
-            : DownloadToPipeAsync(upstream, client.Transport.Output, stop);
+            ? DownloadToSocketAsync(upstream, clientSocket, meter, stop)
+            : DownloadToPipeAsync(upstream, client.Transport.Output, meter, stop);
 
         var (fromClient, uploadEnd) = await upload;
         var (fromUpstream, downloadEnd) = await download;
@@ -51,7 +51,7 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
         : download is TunnelEnd.ClientReset or TunnelEnd.UpstreamReset ? download
         : upload == TunnelEnd.Closed ? download : upload;
 
-    private static async Task<(long Bytes, TunnelEnd End)> UploadAsync(PipeReader input, Socket upstream, CancellationTokenSource stop)
+    private static async Task<(long Bytes, TunnelEnd End)> UploadAsync(PipeReader input, Socket upstream, ITunnelMeter? meter, CancellationTokenSource stop)
     {
         long total = 0;
         while (true)
@@ -90,6 +90,7 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
             }
 
             total += buffer.Length;
+            meter?.FromClient((int)buffer.Length);
             input.AdvanceTo(buffer.End);
             if (result.IsCompleted || result.IsCanceled)
             {
@@ -99,7 +100,7 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
         }
     }
 
-    private static async Task<(long Bytes, TunnelEnd End)> DownloadToSocketAsync(Socket upstream, Socket client, CancellationTokenSource stop)
+    private static async Task<(long Bytes, TunnelEnd End)> DownloadToSocketAsync(Socket upstream, Socket client, ITunnelMeter? meter, CancellationTokenSource stop)
     {
         long total = 0;
         while (true)
@@ -120,6 +121,7 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
                 stage = TunnelEnd.ClientReset;
                 await SendAllAsync(client, buffer.AsMemory(0, read), stop.Token);
                 total += read;
+                meter?.ToClient(read);
             }
             catch (OperationCanceledException)
             {
@@ -141,7 +143,7 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
     }
 
     /// <summary>The portable path, for transports without a socket: no half-close towards the client.</summary>
-    private static async Task<(long Bytes, TunnelEnd End)> DownloadToPipeAsync(Socket upstream, PipeWriter output, CancellationTokenSource stop)
+    private static async Task<(long Bytes, TunnelEnd End)> DownloadToPipeAsync(Socket upstream, PipeWriter output, ITunnelMeter? meter, CancellationTokenSource stop)
     {
         long total = 0;
         try
@@ -159,6 +161,7 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
 
                 output.Advance(read);
                 total += read;
+                meter?.ToClient(read);
                 var flush = await output.FlushAsync(stop.Token);
                 if (flush.IsCompleted)
                 {

@@ -1,0 +1,14 @@
+namespace YarpEgress.Configuration;
+
+/// <summary><c>Egress:Telemetry</c>: what metrics may be labelled with, and how much the admin listener lists.</summary>
+public sealed class TelemetryOptions
+{
+    /// <summary>Distinct allowed destination hosts that get their own metric label; the rest are labelled <c>other</c>.</summary>
+    public int MaxDestinationLabels { get; set; } = 1000;
+
+    /// <summary>Label metrics with the client's address (one series per client: only for small, known client sets).</summary>
+    public bool ClientAddressLabel { get; set; }
+
+    /// <summary>The most live connections <c>/connections</c> lists, newest first.</summary>
+    public int MaxListedConnections { get; set; } = 1000;
+}

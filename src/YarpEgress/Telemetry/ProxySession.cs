@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using YarpEgress.Policy;
+using YarpEgress.Tunneling;
+using YarpEgress.Upstream;
+
+namespace YarpEgress.Telemetry;
+
+/// <summary>
+/// One proxied connection or plain-HTTP request, from the moment the gateway knows what it is to its end: it feeds
+/// the metrics as things happen (bytes as they flow, flushed at least every second or MiB), is listed by
+/// <c>/connections</c> while live, and writes the access-log event when disposed.
+/// </summary>
+internal sealed class ProxySession : ITunnelMeter, IDisposable
+{
+    private const long FlushBytes = 1024 * 1024;
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
+
+    private readonly EgressTelemetry _owner;
+    private readonly long _startTimestamp;
+    private TagList _tags;
+    private bool _hasTags;
+    private bool _opened;
+    private long _fromClient;
+    private long _toClient;
+    private (long Pending, long LastFlush) _fromFlush;
+    private (long Pending, long LastFlush) _toFlush;
+    private int _disposed;
+
+    public ProxySession(EgressTelemetry owner, long id, string listener, string protocol, string client)
+    {
+        _owner = owner;
+        Id = id;
+        Listener = listener;
+        Protocol = protocol;
+        Client = client;
+        StartTime = owner.Time.GetUtcNow();
+        _startTimestamp = owner.Time.GetTimestamp();
+        _fromFlush.LastFlush = _toFlush.LastFlush = _startTimestamp;
+    }
+
+    public long Id { get; }
+
+    public string Listener { get; }
+
+    public string Protocol { get; set; }
+
+    public string Client { get; }
+
+    public DateTimeOffset StartTime { get; }
+
+    public string? Host { get; private set; }
+
+    public int Port { get; private set; }
+
+    public string? Alpn { get; set; }
+
+    public string? Upstream { get; private set; }
+
+    public string Decision { get; private set; } = "none";
+
+    public string? Rule { get; private set; }
+
+    public int? StatusCode { get; set; }
+
+    /// <summary>How it ended: closed, client_reset, upstream_reset, denied, bad_request, upstream_dns, ...</summary>
+    public string End { get; set; } = "closed";
+
+    public long BytesFromClient => Volatile.Read(ref _fromClient);
+
+    public long BytesToClient => Volatile.Read(ref _toClient);
+
+    public TimeSpan Age => _owner.Time.GetElapsedTime(_startTimestamp);
+
+    /// <summary>Records the allowlist's answer; only an allowed destination gets its (capped) host as a label.</summary>
+    public void Decided(in PolicyDecision decision)
+    {
+        Host = decision.Destination.Host;
+        Port = decision.Destination.Port;
+        Decision = decision.IsAllowed ? "allowed" : "denied";
+        Rule = decision.Rule?.Description;
+        _tags = _owner.BaseTags(this, decision.IsAllowed ? _owner.Labels.For(Host) : DestinationLabels.Denied, Port);
+        _hasTags = true;
+        _owner.Metrics.Decisions.Add(1, new TagList
+        {
+            { "listener", Listener },
+            { "protocol", Protocol },
+            { "decision", Decision },
+            { "rule", Rule ?? "none" },
+        });
+        if (!decision.IsAllowed)
+        {
+            End = "denied";
+        }
+    }
+
+    /// <summary>Something the client sent could not be used (bad head, bad name); no destination label.</summary>
+    public void Rejected(string end, string? requested)
+    {
+        End = end;
+        Host ??= requested;
+        _tags = _owner.BaseTags(this, DestinationLabels.Invalid, Port);
+        _hasTags = true;
+    }
+
+    /// <summary>The upstream is connected (tunnels) or the request is being forwarded (plain HTTP).</summary>
+    public void Opened(string? upstream)
+    {
+        Upstream = upstream;
+        _opened = true;
+        _owner.Metrics.Opened.Add(1, _tags);
+        _owner.Metrics.Active.Add(1, _tags);
+    }
+
+    public void Dialed(string? upstream) => Upstream = upstream;
+
+    public void ConnectFailed(UpstreamConnectException failure)
+    {
+        var kind = failure.Kind.ToString().ToLowerInvariant();
+        End = "upstream_" + kind;
+        var tags = _tags;
+        tags.Add("kind", kind);
+        _owner.Metrics.ConnectFailures.Add(1, tags);
+    }
+
+    public void FromClient(int bytes)
+    {
+        Interlocked.Add(ref _fromClient, bytes);
+        Account(ref _fromFlush, bytes, sent: false);
+    }
+
+    public void ToClient(int bytes)
+    {
+        Interlocked.Add(ref _toClient, bytes);
+        Account(ref _toFlush, bytes, sent: true);
+    }
+
+    /// <summary>Adds to the byte counters in batches: each direction has one writer, so no lock is needed.</summary>
+    private void Account(ref (long Pending, long LastFlush) state, int bytes, bool sent)
+    {
+        state.Pending += bytes;
+        var now = _owner.Time.GetTimestamp();
+        if (state.Pending >= FlushBytes || _owner.Time.GetElapsedTime(state.LastFlush, now) >= FlushInterval)
+        {
+            Flush(ref state, sent);
+            state.LastFlush = now;
+        }
+    }
+
+    private void Flush(ref (long Pending, long LastFlush) state, bool sent)
+    {
+        if (state.Pending == 0 || !_hasTags)
+        {
+            return;
+        }
+
+        (sent ? _owner.Metrics.SentBytes : _owner.Metrics.ReceivedBytes).Add(state.Pending, _tags);
+        state.Pending = 0;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Flush(ref _fromFlush, sent: false);
+        Flush(ref _toFlush, sent: true);
+        var elapsed = Age;
+        if (_opened)
+        {
+            var closed = _tags;
+            closed.Add("end", End);
+            _owner.Metrics.Closed.Add(1, closed);
+            _owner.Metrics.Active.Add(-1, _tags);
+            _owner.Metrics.Duration.Record(elapsed.TotalSeconds, _tags);
+        }
+
+        if (Protocol == ProxyProtocol.Http && StatusCode is { } status && _hasTags)
+        {
+            var response = _tags;
+            response.Add("status_code", status);
+            _owner.Metrics.HttpResponses.Add(1, response);
+        }
+
+        _owner.Finished(this, elapsed);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using YarpEgress.Policy;
+using YarpEgress.Telemetry;
+using YarpEgress.Upstream;
+
+namespace YarpEgress.Tunneling;
+
+/// <summary>The part CONNECT and SNI tunnels share once a destination is allowed: dial it, then relay and account.</summary>
+internal sealed partial class TunnelService(UpstreamConnector connector, ITunnelCopier copier, IHostApplicationLifetime lifetime, ILogger<TunnelService> logger)
+{
+    /// <summary>Dials the destination; a failure is recorded on the session and returned, for the caller to answer.</summary>
+    public async Task<(Socket? Upstream, UpstreamConnectException? Failure)> DialAsync(ProxySession session, Destination destination)
+    {
+        try
+        {
+            var upstream = await connector.ConnectAsync(destination, lifetime.ApplicationStopping);
+            session.Opened(upstream.RemoteEndPoint?.ToString());
+            LogOpened(logger, session.Id, session.Protocol, destination.ToString(), session.Upstream);
+            return (upstream, null);
+        }
+        catch (UpstreamConnectException ex)
+        {
+            session.ConnectFailed(ex);
+            LogUpstreamFailed(logger, session.Id, session.Protocol, destination.ToString(), ex.Kind, ex.Message);
+            return (null, ex);
+        }
+    }
+
+    /// <summary>Relays until both sides are done, then disposes the upstream socket and records how it ended.</summary>
+    public async Task RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ProxySession session)
+    {
+        using (upstream)
+        {
+            var result = await copier.RelayAsync(client, clientSocket, upstream, session, lifetime.ApplicationStopping);
+            session.End = result.End switch
+            {
+                TunnelEnd.Closed => "closed",
+                TunnelEnd.ClientReset => "client_reset",
+                TunnelEnd.UpstreamReset => "upstream_reset",
+                _ => "cancelled",
+            };
+        }
+    }
+
+    [LoggerMessage(EventId = 250, Level = LogLevel.Debug, Message = "#{SessionId} {Protocol} {Destination} open to {Upstream}")]
+    private static partial void LogOpened(ILogger logger, long sessionId, string protocol, string destination, string? upstream);
+
+    [LoggerMessage(EventId = 251, Level = LogLevel.Warning, Message = "#{SessionId} {Protocol} {Destination} failed ({Kind}): {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, long sessionId, string protocol, string destination, ConnectFailureKind kind, string reason);
+}
