@@ -85,7 +85,7 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
             { "listener", Listener },
             { "protocol", Protocol },
             { "decision", Decision },
-            { "rule", Rule ?? "none" },
+            { "rule", Rule ?? "no_match" },
         });
         if (!decision.IsAllowed)
         {
