@@ -20,10 +20,15 @@ internal static class EgressConfigCompiler
         CompileRules(options.Allow, RuleKind.Allow, rules, errors);
         CompileRules(options.Deny, RuleKind.Deny, rules, errors);
         var pins = HostPins.Parse(options.Hosts, $"{Root}:Hosts", errors);
+        var privateAllow = ParseNetworks(options.PrivateNetworks.Allow, $"{Root}:PrivateNetworks:Allow", errors);
+        ValidateDns(options.Dns, errors);
+        ValidateCircuitBreaker(options.CircuitBreaker, errors);
         ValidateTimeouts(options.Timeouts, errors);
         ValidateLimits(options.Limits, errors);
         ValidateTelemetry(options.Telemetry, errors);
-        return errors.Count > before ? null : new EgressSnapshot(options, new EgressPolicy(rules), pins, termination);
+        return errors.Count > before
+            ? null
+            : new EgressSnapshot(options, new EgressPolicy(rules, options.Mode == EnforcementMode.Report), pins, termination, privateAllow);
     }
 
     private static Dictionary<string, TlsTermination> ValidateListeners(EgressOptions options, List<string> errors)
@@ -121,6 +126,12 @@ internal static class EgressConfigCompiler
                 ? (kind == RuleKind.Allow ? PortSet.Web : PortSet.All)
                 : PortSet.Parse(rule.Ports, $"{key}:Ports", errors);
 
+            var reportOnly = rule.Mode == EnforcementMode.Report;
+            if (reportOnly && kind == RuleKind.Allow)
+            {
+                errors.Add($"{key}:Mode: Report applies to Deny rules (or to the whole policy with {Root}:Mode)");
+            }
+
             var hasHost = !string.IsNullOrWhiteSpace(rule.Host);
             var hasCidr = !string.IsNullOrWhiteSpace(rule.Cidr);
             if (hasHost == hasCidr)
@@ -137,7 +148,7 @@ internal static class EgressConfigCompiler
                 }
                 else if (ports is not null)
                 {
-                    rules.Add(PolicyRule.ForHost(kind, i, pattern, ports));
+                    rules.Add(PolicyRule.ForHost(kind, i, pattern, ports, reportOnly));
                 }
             }
             else if (!TryParseNetwork(rule.Cidr!, out var network))
@@ -146,7 +157,7 @@ internal static class EgressConfigCompiler
             }
             else if (ports is not null)
             {
-                rules.Add(PolicyRule.ForNetwork(kind, i, network, ports));
+                rules.Add(PolicyRule.ForNetwork(kind, i, network, ports, reportOnly));
             }
         }
     }
@@ -170,11 +181,80 @@ internal static class EgressConfigCompiler
         return false;
     }
 
+    private static List<IPNetwork> ParseNetworks(List<string> entries, string key, List<string> errors)
+    {
+        var networks = new List<IPNetwork>(entries.Count);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (TryParseNetwork(entries[i], out var network))
+            {
+                networks.Add(network);
+            }
+            else
+            {
+                errors.Add($"{key}:{i}: '{entries[i]}' is not a CIDR range (address/prefix with no host bits set, or one address)");
+            }
+        }
+
+        return networks;
+    }
+
+    private static void ValidateDns(DnsOptions dns, List<string> errors)
+    {
+        if (dns.Timeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{Root}:Dns:Timeout: must be positive, got {dns.Timeout}");
+        }
+
+        if (dns.CacheTtl < TimeSpan.Zero)
+        {
+            errors.Add($"{Root}:Dns:CacheTtl: must be zero (no cache) or positive, got {dns.CacheTtl}");
+        }
+
+        if (dns.MaxCacheEntries < 1)
+        {
+            errors.Add($"{Root}:Dns:MaxCacheEntries: must be at least 1, got {dns.MaxCacheEntries}");
+        }
+    }
+
+    private static void ValidateCircuitBreaker(CircuitBreakerOptions breaker, List<string> errors)
+    {
+        const string key = $"{Root}:CircuitBreaker";
+        if (breaker.FailureRatio is <= 0 or > 1)
+        {
+            errors.Add($"{key}:FailureRatio: {breaker.FailureRatio} is outside (0, 1]");
+        }
+
+        if (breaker.MinimumThroughput < 2)
+        {
+            errors.Add($"{key}:MinimumThroughput: must be at least 2, got {breaker.MinimumThroughput}");
+        }
+
+        if (breaker.SamplingDuration < TimeSpan.FromMilliseconds(500))
+        {
+            errors.Add($"{key}:SamplingDuration: must be at least 00:00:00.5, got {breaker.SamplingDuration}");
+        }
+
+        if (breaker.BreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            errors.Add($"{key}:BreakDuration: must be at least 00:00:00.5, got {breaker.BreakDuration}");
+        }
+    }
+
     private static void ValidateTimeouts(TimeoutOptions timeouts, List<string> errors)
     {
         Positive(timeouts.Connect, nameof(timeouts.Connect));
         Positive(timeouts.RequestHead, nameof(timeouts.RequestHead));
         Positive(timeouts.ClientHello, nameof(timeouts.ClientHello));
+        Positive(timeouts.ConnectAttempt, nameof(timeouts.ConnectAttempt));
+        Positive(timeouts.TunnelIdle, nameof(timeouts.TunnelIdle));
+        if (timeouts.TunnelLifetime is { } lifetime)
+        {
+            Positive(lifetime, nameof(timeouts.TunnelLifetime));
+        }
+
+        NotNegative(timeouts.DrainDelay, nameof(timeouts.DrainDelay));
+        NotNegative(timeouts.Drain, nameof(timeouts.Drain));
         Positive(timeouts.HttpActivity, nameof(timeouts.HttpActivity));
 
         void Positive(TimeSpan value, string name)
@@ -182,6 +262,14 @@ internal static class EgressConfigCompiler
             if (value <= TimeSpan.Zero)
             {
                 errors.Add($"{Root}:Timeouts:{name}: must be positive, got {value}");
+            }
+        }
+
+        void NotNegative(TimeSpan value, string name)
+        {
+            if (value < TimeSpan.Zero)
+            {
+                errors.Add($"{Root}:Timeouts:{name}: must not be negative, got {value}");
             }
         }
     }
@@ -204,6 +292,16 @@ internal static class EgressConfigCompiler
         if (limits.MaxRequestHeadBytes is < 1024 or > 1024 * 1024)
         {
             errors.Add($"{Root}:Limits:MaxRequestHeadBytes: {limits.MaxRequestHeadBytes} is outside 1024-1048576");
+        }
+
+        if (limits.MaxConnectionsPerListener < 0)
+        {
+            errors.Add($"{Root}:Limits:MaxConnectionsPerListener: must be 0 (no limit) or more, got {limits.MaxConnectionsPerListener}");
+        }
+
+        if (limits.MaxConnectionsPerClient < 0)
+        {
+            errors.Add($"{Root}:Limits:MaxConnectionsPerClient: must be 0 (no limit) or more, got {limits.MaxConnectionsPerClient}");
         }
 
         if (limits.MaxClientHelloBytes is < 1024 or > 1024 * 1024)

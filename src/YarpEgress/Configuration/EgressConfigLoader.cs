@@ -11,7 +11,8 @@ internal static class EgressConfigLoader
 {
     private static readonly string[] KnownKeys =
         [nameof(EgressOptions.Listeners), nameof(EgressOptions.Admin), nameof(EgressOptions.Allow), nameof(EgressOptions.Deny),
-         nameof(EgressOptions.Hosts), nameof(EgressOptions.Timeouts), nameof(EgressOptions.Limits), nameof(EgressOptions.Policy), nameof(EgressOptions.Telemetry)];
+         nameof(EgressOptions.Hosts), nameof(EgressOptions.Timeouts), nameof(EgressOptions.Limits), nameof(EgressOptions.Policy), nameof(EgressOptions.Telemetry),
+         nameof(EgressOptions.Mode), nameof(EgressOptions.PrivateNetworks), nameof(EgressOptions.Dns), nameof(EgressOptions.CircuitBreaker)];
 
     public static EgressSnapshot? Load(IConfiguration configuration, List<string> errors)
     {
@@ -47,7 +48,23 @@ internal static class EgressConfigLoader
             Limits = BindObject<LimitOptions>(section.GetSection(nameof(EgressOptions.Limits)), errors),
             Policy = BindObject<PolicyOptions>(section.GetSection(nameof(EgressOptions.Policy)), errors),
             Telemetry = BindObject<TelemetryOptions>(section.GetSection(nameof(EgressOptions.Telemetry)), errors),
+            PrivateNetworks = BindObject<PrivateNetworkOptions>(section.GetSection(nameof(EgressOptions.PrivateNetworks)), errors),
+            Dns = BindObject<DnsOptions>(section.GetSection(nameof(EgressOptions.Dns)), errors),
+            CircuitBreaker = BindObject<CircuitBreakerOptions>(section.GetSection(nameof(EgressOptions.CircuitBreaker)), errors),
         };
+
+        var mode = section.GetSection(nameof(EgressOptions.Mode));
+        if (mode.Value is { } modeText)
+        {
+            if (Enum.TryParse<EnforcementMode>(modeText, ignoreCase: true, out var parsed) && !int.TryParse(modeText, out _))
+            {
+                options.Mode = parsed;
+            }
+            else
+            {
+                errors.Add($"{mode.Path}: '{modeText}' is not Enforce or Report");
+            }
+        }
 
         foreach (var pin in section.GetSection(nameof(EgressOptions.Hosts)).GetChildren())
         {

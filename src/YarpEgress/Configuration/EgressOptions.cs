@@ -25,4 +25,13 @@ public sealed class EgressOptions
     public PolicyOptions Policy { get; set; } = new();
 
     public TelemetryOptions Telemetry { get; set; } = new();
+
+    /// <summary><c>Report</c> lets denied traffic through, logged and counted as reported.</summary>
+    public EnforcementMode Mode { get; set; } = EnforcementMode.Enforce;
+
+    public PrivateNetworkOptions PrivateNetworks { get; set; } = new();
+
+    public DnsOptions Dns { get; set; } = new();
+
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using YarpEgress.Policy;
 using YarpEgress.Upstream;
 
@@ -7,7 +8,12 @@ namespace YarpEgress.Configuration;
 /// One validated, compiled generation of the config. Immutable: a connection takes the current snapshot once and
 /// keeps it, so a reload never changes the rules under a request that is already being served.
 /// </summary>
-internal sealed class EgressSnapshot(EgressOptions options, EgressPolicy policy, HostPins hostPins, IReadOnlyDictionary<string, TlsTermination> tlsTermination)
+internal sealed class EgressSnapshot(
+    EgressOptions options,
+    EgressPolicy policy,
+    HostPins hostPins,
+    IReadOnlyDictionary<string, TlsTermination> tlsTermination,
+    IReadOnlyList<IPNetwork> privateAllow)
 {
     public EgressOptions Options { get; } = options;
 
@@ -17,6 +23,9 @@ internal sealed class EgressSnapshot(EgressOptions options, EgressPolicy policy,
 
     /// <summary>Certificates of Terminate-mode SNI listeners, by listener name; read per handshake, so a reload rotates them.</summary>
     public IReadOnlyDictionary<string, TlsTermination> TlsTermination { get; } = tlsTermination;
+
+    /// <summary><c>Egress:PrivateNetworks:Allow</c>: private ranges the address policy lets through.</summary>
+    public IReadOnlyList<IPNetwork> PrivateAllow { get; } = privateAllow;
 
     public TimeoutOptions Timeouts => Options.Timeouts;
 

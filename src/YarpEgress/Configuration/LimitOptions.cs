@@ -3,6 +3,12 @@ namespace YarpEgress.Configuration;
 /// <summary><c>Egress:Limits</c>.</summary>
 public sealed class LimitOptions
 {
+    /// <summary>Concurrent connections one listener serves; beyond it new ones get 503 (HTTP) or a TLS alert (SNI). 0: no limit.</summary>
+    public int MaxConnectionsPerListener { get; set; } = 10_000;
+
+    /// <summary>Concurrent connections from one client address, per listener. 0: no limit.</summary>
+    public int MaxConnectionsPerClient { get; set; } = 1_000;
+
     /// <summary>Largest CONNECT request head (request line and headers) accepted; beyond it the client gets 431.</summary>
     public int MaxRequestHeadBytes { get; set; } = 16 * 1024;
 

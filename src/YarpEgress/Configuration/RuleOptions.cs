@@ -11,4 +11,7 @@ public sealed class RuleOptions
 
     /// <summary>Ports and ranges (<c>443</c>, <c>"8000-8100"</c>). Omitted: 80 and 443 on Allow rules, every port on Deny rules.</summary>
     public List<string>? Ports { get; set; }
+
+    /// <summary>Deny rules only: <c>Report</c> lets matching traffic through (when allowed otherwise), reported with this rule.</summary>
+    public EnforcementMode Mode { get; set; } = EnforcementMode.Enforce;
 }

@@ -24,6 +24,8 @@ internal readonly record struct ProxyError(int StatusCode, string ProxyStatus, s
         ConnectFailureKind.Dns => "dns_error",
         ConnectFailureKind.Refused => "connection_refused",
         ConnectFailureKind.Timeout => "connection_timeout",
+        ConnectFailureKind.AddressDenied => "destination_ip_prohibited",
+        ConnectFailureKind.CircuitOpen => "destination_unavailable",
         _ => "destination_ip_unroutable",
     }, ex.Message);
 

@@ -12,6 +12,18 @@ internal sealed class EgressEndpoints
 
     public void Add(string name, ListenOptions options) => _listeners[name] = options;
 
+    /// <summary>Every listener's bound endpoint (the admin listener's too), for the address policy's "never dial yourself".</summary>
+    public IEnumerable<IPEndPoint> BoundEndPoints()
+    {
+        foreach (var options in _listeners.Values)
+        {
+            if (options.IPEndPoint is { Port: > 0 } endPoint)
+            {
+                yield return endPoint;
+            }
+        }
+    }
+
     /// <summary>The endpoint a listener is bound to; with port 0 in the config, the port the OS picked.</summary>
     public IPEndPoint GetBound(string name) => _listeners[name].IPEndPoint ?? throw new InvalidOperationException($"listener '{name}' is not an IP listener");
 }

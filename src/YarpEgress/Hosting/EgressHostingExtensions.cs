@@ -48,6 +48,9 @@ public static class EgressHostingExtensions
 
         // Policy decides per request from the store's snapshot; the upstream connector resolves and dials.
         services.TryAddSingleton<IHostResolver, SystemHostResolver>();
+        services.AddSingleton<DnsCache>();
+        services.AddSingleton<AddressPolicy>();
+        services.AddSingleton<ConnectBreakers>();
         services.AddSingleton<UpstreamConnector>();
 
         // Telemetry: one Meter, the access log, the live-connection list; exported at the admin listener's /metrics.

@@ -2,60 +2,42 @@ namespace YarpEgress.Policy;
 
 /// <summary>
 /// The compiled allowlist. A destination may leave when some Allow rule matches its host (or, for IP literals,
-/// its address) and port, and no Deny rule does: Deny wins. Host rules are indexed, CIDR rules scanned.
+/// its address) and port, and no Deny rule does: Deny wins. A Deny rule in Report mode, or the whole policy in Report
+/// mode, turns a denial into a report: the traffic goes, and the decision says which rule would have stopped it.
 /// </summary>
 internal sealed class EgressPolicy
 {
-    private readonly HostRuleIndex<PolicyRule> _allowHosts = new();
-    private readonly HostRuleIndex<PolicyRule> _denyHosts = new();
-    private readonly List<PolicyRule> _allowNetworks = [];
-    private readonly List<PolicyRule> _denyNetworks = [];
+    private readonly RuleSet _allow = new();
+    private readonly RuleSet _deny = new();
+    private readonly RuleSet _reportDeny = new();
+    private readonly bool _reportOnly;
 
-    public EgressPolicy(IEnumerable<PolicyRule> rules)
+    public EgressPolicy(IEnumerable<PolicyRule> rules, bool reportOnly = false)
     {
+        _reportOnly = reportOnly;
         foreach (var rule in rules)
         {
-            var allow = rule.Kind == RuleKind.Allow;
-            if (rule.HostPatternOrNull is not null)
-            {
-                (allow ? _allowHosts : _denyHosts).Add(rule);
-            }
-            else
-            {
-                (allow ? _allowNetworks : _denyNetworks).Add(rule);
-            }
+            (rule.Kind == RuleKind.Allow ? _allow : rule.ReportOnly ? _reportDeny : _deny).Add(rule);
         }
     }
 
-    public int RuleCount => _allowHosts.Count + _denyHosts.Count + _allowNetworks.Count + _denyNetworks.Count;
+    public int RuleCount => _allow.Count + _deny.Count + _reportDeny.Count;
 
     public PolicyDecision Decide(in Destination destination)
     {
-        var deny = Find(_denyHosts, _denyNetworks, destination);
-        if (deny is not null)
+        if (_deny.Find(destination) is { } deny)
         {
-            return new PolicyDecision(false, deny, destination);
+            return new PolicyDecision(_reportOnly ? DecisionOutcome.Reported : DecisionOutcome.Denied, deny, destination);
         }
 
-        var allow = Find(_allowHosts, _allowNetworks, destination);
-        return new PolicyDecision(allow is not null, allow, destination);
-    }
-
-    private static PolicyRule? Find(HostRuleIndex<PolicyRule> hosts, List<PolicyRule> networks, in Destination destination)
-    {
-        if (destination.Address is not { } address)
+        var allow = _allow.Find(destination);
+        if (allow is null)
         {
-            return hosts.FindFirst(destination.Host, destination.Port);
+            return new PolicyDecision(_reportOnly ? DecisionOutcome.Reported : DecisionOutcome.Denied, null, destination);
         }
 
-        foreach (var rule in networks)
-        {
-            if (rule.Matches(address, destination.Port))
-            {
-                return rule;
-            }
-        }
-
-        return null;
+        return _reportDeny.Find(destination) is { } reported
+            ? new PolicyDecision(DecisionOutcome.Reported, reported, destination)
+            : new PolicyDecision(DecisionOutcome.Allowed, allow, destination);
     }
 }

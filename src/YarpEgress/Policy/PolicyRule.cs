@@ -5,9 +5,10 @@ namespace YarpEgress.Policy;
 /// <summary>One compiled Allow or Deny rule: a host pattern or an address range, and its ports.</summary>
 internal sealed class PolicyRule : IHostRule
 {
-    private PolicyRule(RuleKind kind, int order, HostPattern? pattern, IPNetwork? network, PortSet ports)
+    private PolicyRule(RuleKind kind, int order, HostPattern? pattern, IPNetwork? network, PortSet ports, bool reportOnly)
     {
         Kind = kind;
+        ReportOnly = reportOnly;
         Order = order;
         HostPatternOrNull = pattern;
         Network = network;
@@ -15,6 +16,9 @@ internal sealed class PolicyRule : IHostRule
     }
 
     public RuleKind Kind { get; }
+
+    /// <summary>A Deny rule in Report mode: matching traffic is reported, not refused.</summary>
+    public bool ReportOnly { get; }
 
     public int Order { get; }
 
@@ -29,9 +33,11 @@ internal sealed class PolicyRule : IHostRule
     /// <summary>What the rule says, as written in a denial: the pattern or CIDR, with ports when they are not the default.</summary>
     public string Description => HostPatternOrNull?.Text ?? Network!.Value.ToString();
 
-    public static PolicyRule ForHost(RuleKind kind, int order, HostPattern pattern, PortSet ports) => new(kind, order, pattern, null, ports);
+    public static PolicyRule ForHost(RuleKind kind, int order, HostPattern pattern, PortSet ports, bool reportOnly = false) =>
+        new(kind, order, pattern, null, ports, reportOnly);
 
-    public static PolicyRule ForNetwork(RuleKind kind, int order, IPNetwork network, PortSet ports) => new(kind, order, null, network, ports);
+    public static PolicyRule ForNetwork(RuleKind kind, int order, IPNetwork network, PortSet ports, bool reportOnly = false) =>
+        new(kind, order, null, network, ports, reportOnly);
 
     public bool MatchesPort(int port) => Ports.Contains(port);
 

@@ -67,10 +67,11 @@ internal sealed partial class SniRouter(
                 return;
             }
 
-            var (upstream, _) = await tunnels.DialAsync(session, destination);
+            var (upstream, failure) = await tunnels.DialAsync(session, destination);
             if (upstream is null)
             {
-                await RefuseAsync(context, TlsAlert.InternalError);
+                // The address policy's refusal is a denial like the allowlist's; anything else is the upstream's fault.
+                await RefuseAsync(context, failure!.Kind == Upstream.ConnectFailureKind.AddressDenied ? TlsAlert.AccessDenied : TlsAlert.InternalError);
                 return;
             }
 

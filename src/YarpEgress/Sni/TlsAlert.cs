@@ -4,6 +4,7 @@ namespace YarpEgress.Sni;
 internal static class TlsAlert
 {
     public const byte HandshakeFailure = 40;
+    public const byte AccessDenied = 49;
     public const byte DecodeError = 50;
     public const byte InternalError = 80;
     public const byte UnrecognizedName = 112;
@@ -14,6 +15,7 @@ internal static class TlsAlert
     public static string Name(byte description) => description switch
     {
         HandshakeFailure => "handshake_failure",
+        AccessDenied => "access_denied",
         DecodeError => "decode_error",
         InternalError => "internal_error",
         UnrecognizedName => "unrecognized_name",

@@ -76,7 +76,7 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
     {
         Host = decision.Destination.Host;
         Port = decision.Destination.Port;
-        Decision = decision.IsAllowed ? "allowed" : "denied";
+        Decision = decision.Name;
         Rule = decision.Rule?.Description;
         _tags = _owner.BaseTags(this, decision.IsAllowed ? _owner.Labels.For(Host) : DestinationLabels.Denied, Port);
         _hasTags = true;
@@ -115,7 +115,7 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
 
     public void ConnectFailed(UpstreamConnectException failure)
     {
-        var kind = failure.Kind.ToString().ToLowerInvariant();
+        var kind = failure.KindName;
         End = "upstream_" + kind;
         var tags = _tags;
         tags.Add("kind", kind);

@@ -14,4 +14,10 @@ internal enum ConnectFailureKind
 
     /// <summary>The connect deadline passed (504).</summary>
     Timeout,
+
+    /// <summary>Every address is one the address policy denies: private, loopback, the gateway itself (403).</summary>
+    AddressDenied,
+
+    /// <summary>The destination's circuit breaker is open after repeated failures (503).</summary>
+    CircuitOpen,
 }

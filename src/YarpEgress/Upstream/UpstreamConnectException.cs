@@ -6,6 +6,23 @@ internal sealed class UpstreamConnectException(ConnectFailureKind kind, string m
 {
     public ConnectFailureKind Kind { get; } = kind;
 
-    /// <summary>The HTTP status for this failure: 504 for a timeout, 502 otherwise.</summary>
-    public int StatusCode => Kind == ConnectFailureKind.Timeout ? 504 : 502;
+    /// <summary>The HTTP status for this failure.</summary>
+    public int StatusCode => Kind switch
+    {
+        ConnectFailureKind.Timeout => 504,
+        ConnectFailureKind.AddressDenied => 403,
+        ConnectFailureKind.CircuitOpen => 503,
+        _ => 502,
+    };
+
+    /// <summary>The metrics and access-log word for the kind.</summary>
+    public string KindName => Kind switch
+    {
+        ConnectFailureKind.Dns => "dns",
+        ConnectFailureKind.Refused => "refused",
+        ConnectFailureKind.Unreachable => "unreachable",
+        ConnectFailureKind.Timeout => "timeout",
+        ConnectFailureKind.AddressDenied => "address_denied",
+        _ => "circuit_open",
+    };
 }

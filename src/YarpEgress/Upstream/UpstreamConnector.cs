@@ -1,79 +1,112 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
 
 namespace YarpEgress.Upstream;
 
 /// <summary>
-/// The one way out: resolves a destination (IP literal, <c>Egress:Hosts</c> pin or DNS) and dials its addresses in
-/// order under one connect deadline. Plain HTTP (through the forwarder's ConnectCallback) and tunnels both use it.
+/// The one way out, used by plain HTTP (the forwarder's ConnectCallback), CONNECT and SNI alike. It resolves once (an
+/// IP literal, an <c>Egress:Hosts</c> pin, or DNS through the cache), checks every address against the
+/// <see cref="AddressPolicy"/> and dials only the addresses that passed, so DNS rebinding cannot slip past the check.
+/// Addresses are tried in order, each under <c>Timeouts:ConnectAttempt</c>, all under <c>Timeouts:Connect</c>, inside
+/// the destination's circuit breaker.
 /// </summary>
-internal sealed partial class UpstreamConnector(EgressConfigStore config, IHostResolver resolver, TimeProvider time, ILogger<UpstreamConnector> logger)
+internal sealed partial class UpstreamConnector(
+    EgressConfigStore config,
+    DnsCache dns,
+    AddressPolicy addresses,
+    ConnectBreakers breakers,
+    TimeProvider time,
+    ILogger<UpstreamConnector> logger)
 {
     public async ValueTask<Socket> ConnectAsync(Destination destination, CancellationToken cancellationToken)
     {
         var snapshot = config.Current;
-        var timeout = snapshot.Timeouts.Connect;
-        using var deadline = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var candidates = await ResolveAsync(destination, snapshot.HostPins, cancellationToken);
+        var allowed = Check(destination, candidates);
         try
         {
-            var addresses = await ResolveAsync(destination, snapshot.HostPins, linked.Token);
-            return await DialAsync(destination, addresses, linked.Token);
+            return await breakers.For(destination.ToString()).ExecuteAsync(
+                static (state, token) => state.Self.DialAsync(state.Destination, state.Allowed, state.Attempt, token),
+                (Self: this, Destination: destination, Allowed: allowed, Attempt: snapshot.Timeouts.ConnectAttempt),
+                cancellationToken);
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (TimeoutRejectedException ex)
         {
-            throw new UpstreamConnectException(ConnectFailureKind.Timeout, $"connecting to {destination} timed out after {timeout.TotalSeconds:0.###} s");
+            throw new UpstreamConnectException(ConnectFailureKind.Timeout, $"connecting to {destination} timed out after {snapshot.Timeouts.Connect.TotalSeconds:0.###} s", ex);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            var retry = ex.RetryAfter is { } after ? $"; next try in {Math.Ceiling(after.TotalSeconds)} s" : string.Empty;
+            throw new UpstreamConnectException(ConnectFailureKind.CircuitOpen, $"{destination} is failing: its circuit breaker is open{retry}", ex);
         }
     }
 
-    private async ValueTask<IPAddress[]> ResolveAsync(Destination destination, HostPins pins, CancellationToken cancellationToken)
+    private async ValueTask<IPAddress[]> ResolveAsync(Destination destination, Upstream.HostPins pins, CancellationToken cancellationToken)
     {
         if (destination.Address is { } literal)
         {
             return [literal];
         }
 
-        if (pins.TryGet(destination.Host, out var pinned))
-        {
-            return pinned;
-        }
-
-        IPAddress[] addresses;
-        try
-        {
-            addresses = await resolver.ResolveAsync(destination.Host, cancellationToken);
-        }
-        catch (SocketException ex)
-        {
-            throw new UpstreamConnectException(ConnectFailureKind.Dns, $"DNS lookup for '{destination.Host}' failed: {ex.SocketErrorCode}", ex);
-        }
-
-        if (addresses.Length == 0)
-        {
-            throw new UpstreamConnectException(ConnectFailureKind.Dns, $"DNS lookup for '{destination.Host}' returned no addresses");
-        }
-
-        return addresses;
+        return pins.TryGet(destination.Host, out var pinned) ? pinned : await dns.ResolveAsync(destination.Host, cancellationToken);
     }
 
-    private async ValueTask<Socket> DialAsync(Destination destination, IPAddress[] addresses, CancellationToken cancellationToken)
+    /// <summary>Keeps the addresses the address policy allows; when none is left, says why the first was refused.</summary>
+    private IPAddress[] Check(Destination destination, IPAddress[] candidates)
     {
-        SocketException? last = null;
-        foreach (var address in addresses)
+        var allowed = new List<IPAddress>(candidates.Length);
+        string? firstReason = null;
+        foreach (var address in candidates)
+        {
+            if (addresses.IsAllowed(address, destination.Port, out var reason))
+            {
+                allowed.Add(address);
+            }
+            else
+            {
+                firstReason ??= reason;
+                LogAddressDenied(logger, destination.ToString(), address, reason);
+            }
+        }
+
+        if (allowed.Count == 0)
+        {
+            var what = destination.IsAddress ? $"{destination} is not allowed: {firstReason}" : $"{destination} resolves only to addresses that are not allowed: {firstReason}";
+            throw new UpstreamConnectException(ConnectFailureKind.AddressDenied, what);
+        }
+
+        return [.. allowed];
+    }
+
+    private async ValueTask<Socket> DialAsync(Destination destination, IPAddress[] candidates, TimeSpan attemptTimeout, CancellationToken cancellationToken)
+    {
+        SocketError? last = null;
+        var timedOut = false;
+        foreach (var address in candidates)
         {
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var attempt = new CancellationTokenSource(attemptTimeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token, cancellationToken);
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, destination.Port), cancellationToken);
+                await socket.ConnectAsync(new IPEndPoint(address, destination.Port), linked.Token);
                 return socket;
+            }
+            catch (OperationCanceledException) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                socket.Dispose();
+                timedOut = true;
+                LogDialFailed(logger, destination.ToString(), address, SocketError.TimedOut);
             }
             catch (SocketException ex)
             {
                 socket.Dispose();
-                last = ex;
+                last = ex.SocketErrorCode;
                 LogDialFailed(logger, destination.ToString(), address, ex.SocketErrorCode);
             }
             catch
@@ -83,11 +116,19 @@ internal sealed partial class UpstreamConnector(EgressConfigStore config, IHostR
             }
         }
 
-        var kind = last?.SocketErrorCode == SocketError.ConnectionRefused ? ConnectFailureKind.Refused : ConnectFailureKind.Unreachable;
-        var what = kind == ConnectFailureKind.Refused ? "refused the connection" : $"is unreachable ({last?.SocketErrorCode})";
-        throw new UpstreamConnectException(kind, $"{destination} {what}", last);
+        if (last is null && timedOut)
+        {
+            throw new UpstreamConnectException(ConnectFailureKind.Timeout, $"connecting to {destination} timed out after {attemptTimeout.TotalSeconds:0.###} s per address");
+        }
+
+        var kind = last == SocketError.ConnectionRefused ? ConnectFailureKind.Refused : ConnectFailureKind.Unreachable;
+        var what = kind == ConnectFailureKind.Refused ? "refused the connection" : $"is unreachable ({last})";
+        throw new UpstreamConnectException(kind, $"{destination} {what}");
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Dialing {Destination} at {Address} failed: {Error}")]
     private static partial void LogDialFailed(ILogger logger, string destination, IPAddress address, SocketError error);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Not dialing {Destination} at {Address}: {Reason}")]
+    private static partial void LogAddressDenied(ILogger logger, string destination, IPAddress address, string reason);
 }

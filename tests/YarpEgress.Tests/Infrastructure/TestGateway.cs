@@ -45,6 +45,8 @@ internal sealed class TestGateway : IAsyncDisposable
         {
             Listeners = listeners ?? [new { Name = "proxy", Address = "127.0.0.1", Port = 0, Protocol = "Http" }],
             Policy = policy ?? new { RequireTlsSniMatch = false },
+            // Every upstream of the tests lives on loopback, which the address policy denies by default.
+            PrivateNetworks = new { Allow = new[] { "127.0.0.0/8" } },
             Admin = new { Address = "127.0.0.1", Port = 0 },
             Allow = allow,
             Deny = deny ?? [],

@@ -7,6 +7,7 @@ using YarpEgress.Tests.Infrastructure;
 namespace YarpEgress.Tests.Telemetry;
 
 /// <summary>Traffic through each path, then a real scrape of /metrics, asserting exact deltas and labels.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsTests
 {
     private static readonly Dictionary<string, string> Pins = new()
