@@ -11,6 +11,8 @@ using YarpEgress.Admin;
 using YarpEgress.Configuration;
 using YarpEgress.Connect;
 using YarpEgress.Forwarding;
+using YarpEgress.Limits;
+using Microsoft.Extensions.Hosting;
 using YarpEgress.Sni;
 using YarpEgress.Telemetry;
 using OpenTelemetry.Metrics;
@@ -66,6 +68,10 @@ public static class EgressHostingExtensions
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
 
         // CONNECT tunnels and SNI listeners: connection middlewares, and the one copier that moves their bytes.
+        services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<DrainCoordinator>();
+        services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = snapshot.Timeouts.DrainDelay + snapshot.Timeouts.Drain + TimeSpan.FromSeconds(5));
         services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
         services.AddSingleton<TunnelService>();
         services.AddSingleton<ConnectTunnelMiddleware>();
@@ -95,6 +101,9 @@ public static class EgressHostingExtensions
         var options = snapshot.Options;
         kestrel.AddServerHeader = false;
         kestrel.AllowHostHeaderOverride = true; // absolute-form targets name the authority; Host follows it
+        kestrel.Limits.MaxRequestBodySize = null; // a proxy streams bodies of any size
+        kestrel.Limits.RequestHeadersTimeout = snapshot.Timeouts.RequestHead;
+        kestrel.Limits.MaxRequestHeadersTotalSize = snapshot.Limits.MaxRequestHeadBytes;
         var endpoints = kestrel.ApplicationServices.GetRequiredService<EgressEndpoints>();
         foreach (var listener in options.Listeners)
         {
@@ -102,6 +111,7 @@ public static class EgressHostingExtensions
             {
                 listen.Protocols = HttpProtocols.Http1;
                 listen.Tag(new EgressListenerFeature(listener.Name, isAdmin: false));
+                listen.UseConnectionLimits(listener.Name, tls: listener.Protocol == ListenerProtocol.Sni);
                 if (listener.Protocol == ListenerProtocol.Sni)
                 {
                     listen.UseSni(listener, snapshot.TlsTermination.GetValueOrDefault(listener.Name));

@@ -31,6 +31,7 @@ internal sealed class EgressMetrics : IDisposable
         ConnectFailures = _meter.CreateCounter<long>("egress.upstream.connect_failures", "{failure}", "Upstream connects that failed, by kind");
         HttpResponses = _meter.CreateCounter<long>("egress.http.responses", "{response}", "Plain-HTTP responses sent to clients, by status code");
         ConfigReloads = _meter.CreateCounter<long>("egress.config.reloads", "{reload}", "Config reloads, by result");
+        Rejected = _meter.CreateCounter<long>("egress.connections.rejected", "{connection}", "Connections refused at a connection limit, by which limit");
     }
 
     public Counter<long> Opened { get; }
@@ -52,6 +53,8 @@ internal sealed class EgressMetrics : IDisposable
     public Counter<long> HttpResponses { get; }
 
     public Counter<long> ConfigReloads { get; }
+
+    public Counter<long> Rejected { get; }
 
     public void ConfigReloaded(bool success) => ConfigReloads.Add(1, new TagList { { "result", success ? "success" : "failure" } });
 

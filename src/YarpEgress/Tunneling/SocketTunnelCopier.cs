@@ -12,22 +12,23 @@ namespace YarpEgress.Tunneling;
 /// pipe would shut down both directions of the client connection. A 64 KiB buffer is rented from the pool only
 /// after a zero-byte receive says data is waiting, so an idle tunnel holds no buffer.
 /// </summary>
-internal sealed class SocketTunnelCopier : ITunnelCopier
+internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
 {
     private const int BufferSize = 64 * 1024;
 
-    public async Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ITunnelMeter? meter, CancellationToken cancellationToken)
+    public async Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var upload = UploadAsync(client.Transport.Input, upstream, meter, stop);
-        var download = clientSocket is not null
-            ? DownloadToSocketAsync(upstream, clientSocket, meter, stop)
-            : DownloadToPipeAsync(upstream, client.Transport.Output, meter, stop);
+        using var relay = new Relay(upstream, meter, time, cancellationToken);
+        var watchdog = relay.WatchAsync(timeouts);
+        var upload = relay.UploadAsync(client.Transport.Input);
+        var download = clientSocket is not null ? relay.DownloadToSocketAsync(clientSocket) : relay.DownloadToPipeAsync(client.Transport.Output);
 
         var (fromClient, uploadEnd) = await upload;
         var (fromUpstream, downloadEnd) = await download;
-        var end = cancellationToken.IsCancellationRequested ? TunnelEnd.Cancelled : Combine(uploadEnd, downloadEnd);
+        relay.Finish();
+        await watchdog;
 
+        var end = relay.StopReason ?? (cancellationToken.IsCancellationRequested ? TunnelEnd.Cancelled : Combine(uploadEnd, downloadEnd));
         if (end == TunnelEnd.ClientReset)
         {
             Reset(upstream);
@@ -51,160 +52,6 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
         : download is TunnelEnd.ClientReset or TunnelEnd.UpstreamReset ? download
         : upload == TunnelEnd.Closed ? download : upload;
 
-    private static async Task<(long Bytes, TunnelEnd End)> UploadAsync(PipeReader input, Socket upstream, ITunnelMeter? meter, CancellationTokenSource stop)
-    {
-        long total = 0;
-        while (true)
-        {
-            ReadResult result;
-            try
-            {
-                result = await input.ReadAsync(stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return (total, TunnelEnd.Cancelled);
-            }
-            catch (Exception)
-            {
-                stop.Cancel();
-                return (total, TunnelEnd.ClientReset);
-            }
-
-            var buffer = result.Buffer;
-            try
-            {
-                foreach (var segment in buffer)
-                {
-                    await SendAllAsync(upstream, segment, stop.Token);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return (total, TunnelEnd.Cancelled);
-            }
-            catch (SocketException)
-            {
-                stop.Cancel();
-                return (total, TunnelEnd.UpstreamReset);
-            }
-
-            total += buffer.Length;
-            meter?.FromClient((int)buffer.Length);
-            input.AdvanceTo(buffer.End);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                TryShutdownSend(upstream);
-                return (total, result.IsCanceled ? TunnelEnd.Cancelled : TunnelEnd.Closed);
-            }
-        }
-    }
-
-    private static async Task<(long Bytes, TunnelEnd End)> DownloadToSocketAsync(Socket upstream, Socket client, ITunnelMeter? meter, CancellationTokenSource stop)
-    {
-        long total = 0;
-        while (true)
-        {
-            byte[]? buffer = null;
-            var stage = TunnelEnd.UpstreamReset;
-            try
-            {
-                await upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, stop.Token);
-                buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                var read = await upstream.ReceiveAsync(buffer, SocketFlags.None, stop.Token);
-                if (read == 0)
-                {
-                    TryShutdownSend(client);
-                    return (total, TunnelEnd.Closed);
-                }
-
-                stage = TunnelEnd.ClientReset;
-                await SendAllAsync(client, buffer.AsMemory(0, read), stop.Token);
-                total += read;
-                meter?.ToClient(read);
-            }
-            catch (OperationCanceledException)
-            {
-                return (total, TunnelEnd.Cancelled);
-            }
-            catch (SocketException)
-            {
-                stop.Cancel();
-                return (total, stage);
-            }
-            finally
-            {
-                if (buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
-        }
-    }
-
-    /// <summary>The portable path, for transports without a socket: no half-close towards the client.</summary>
-    private static async Task<(long Bytes, TunnelEnd End)> DownloadToPipeAsync(Socket upstream, PipeWriter output, ITunnelMeter? meter, CancellationTokenSource stop)
-    {
-        long total = 0;
-        try
-        {
-            while (true)
-            {
-                await upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, stop.Token);
-                var memory = output.GetMemory(BufferSize);
-                var read = await upstream.ReceiveAsync(memory, SocketFlags.None, stop.Token);
-                if (read == 0)
-                {
-                    await output.CompleteAsync();
-                    return (total, TunnelEnd.Closed);
-                }
-
-                output.Advance(read);
-                total += read;
-                meter?.ToClient(read);
-                var flush = await output.FlushAsync(stop.Token);
-                if (flush.IsCompleted)
-                {
-                    stop.Cancel();
-                    return (total, TunnelEnd.ClientReset);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return (total, TunnelEnd.Cancelled);
-        }
-        catch (SocketException)
-        {
-            stop.Cancel();
-            return (total, TunnelEnd.UpstreamReset);
-        }
-    }
-
-    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        while (!data.IsEmpty)
-        {
-            var sent = await socket.SendAsync(data, SocketFlags.None, cancellationToken);
-            data = data[sent..];
-        }
-    }
-
-    private static void TryShutdownSend(Socket socket)
-    {
-        try
-        {
-            socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (SocketException)
-        {
-            // Already reset by the peer: nothing left to tell it.
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
     /// <summary>Close with RST rather than FIN, so the other side learns that this was not an orderly end.</summary>
     private static void Reset(Socket socket)
     {
@@ -215,6 +62,229 @@ internal sealed class SocketTunnelCopier : ITunnelCopier
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>One tunnel's state: the stop signal both directions and the watchdog share, and the last activity.</summary>
+    private sealed class Relay(Socket upstream, ITunnelMeter? meter, TimeProvider time, CancellationToken outer) : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        private readonly CancellationTokenSource _finished = new();
+        private long _lastActivity = time.GetTimestamp();
+        private int _stopReason = -1;
+
+        /// <summary>Set when the watchdog, not a side, ended the tunnel.</summary>
+        public TunnelEnd? StopReason => _stopReason < 0 ? null : (TunnelEnd)_stopReason;
+
+        private CancellationToken Token => _stop.Token;
+
+        public void Finish() => _finished.Cancel();
+
+        /// <summary>Ends the tunnel when it has been silent for the idle timeout, or has lived its lifetime.</summary>
+        public async Task WatchAsync(TunnelTimeouts timeouts)
+        {
+            var start = time.GetTimestamp();
+            var interval = TimeSpan.FromTicks(Math.Clamp(timeouts.Idle.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(30).Ticks));
+            if (timeouts.Lifetime is { } lifetime && lifetime < interval)
+            {
+                interval = lifetime;
+            }
+
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(_finished.Token, _stop.Token);
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(interval, time, done.Token);
+                    var now = time.GetTimestamp();
+                    if (timeouts.Lifetime is { } max && time.GetElapsedTime(start, now) >= max)
+                    {
+                        Stop(TunnelEnd.LifetimeExceeded);
+                        return;
+                    }
+
+                    if (time.GetElapsedTime(Volatile.Read(ref _lastActivity), now) >= timeouts.Idle)
+                    {
+                        Stop(TunnelEnd.IdleTimeout);
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        private void Stop(TunnelEnd reason)
+        {
+            Interlocked.CompareExchange(ref _stopReason, (int)reason, -1);
+            _stop.Cancel();
+        }
+
+        private void Touch() => Volatile.Write(ref _lastActivity, time.GetTimestamp());
+
+        public async Task<(long Bytes, TunnelEnd End)> UploadAsync(PipeReader input)
+        {
+            long total = 0;
+            while (true)
+            {
+                ReadResult result;
+                try
+                {
+                    result = await input.ReadAsync(Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return (total, TunnelEnd.Cancelled);
+                }
+                catch (Exception)
+                {
+                    _stop.Cancel();
+                    return (total, TunnelEnd.ClientReset);
+                }
+
+                var buffer = result.Buffer;
+                try
+                {
+                    foreach (var segment in buffer)
+                    {
+                        await SendAllAsync(upstream, segment, Token);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    return (total, TunnelEnd.Cancelled);
+                }
+                catch (SocketException)
+                {
+                    _stop.Cancel();
+                    return (total, TunnelEnd.UpstreamReset);
+                }
+
+                total += buffer.Length;
+                if (!buffer.IsEmpty)
+                {
+                    Touch();
+                    meter?.FromClient((int)buffer.Length);
+                }
+
+                input.AdvanceTo(buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    TryShutdownSend(upstream);
+                    return (total, result.IsCanceled ? TunnelEnd.Cancelled : TunnelEnd.Closed);
+                }
+            }
+        }
+
+        public async Task<(long Bytes, TunnelEnd End)> DownloadToSocketAsync(Socket client)
+        {
+            long total = 0;
+            while (true)
+            {
+                byte[]? buffer = null;
+                var stage = TunnelEnd.UpstreamReset;
+                try
+                {
+                    await upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Token);
+                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                    var read = await upstream.ReceiveAsync(buffer, SocketFlags.None, Token);
+                    if (read == 0)
+                    {
+                        TryShutdownSend(client);
+                        return (total, TunnelEnd.Closed);
+                    }
+
+                    stage = TunnelEnd.ClientReset;
+                    await SendAllAsync(client, buffer.AsMemory(0, read), Token);
+                    total += read;
+                    Touch();
+                    meter?.ToClient(read);
+                }
+                catch (OperationCanceledException)
+                {
+                    return (total, TunnelEnd.Cancelled);
+                }
+                catch (SocketException)
+                {
+                    _stop.Cancel();
+                    return (total, stage);
+                }
+                finally
+                {
+                    if (buffer is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                }
+            }
+        }
+
+        /// <summary>The portable path, for transports without a socket: no half-close towards the client.</summary>
+        public async Task<(long Bytes, TunnelEnd End)> DownloadToPipeAsync(PipeWriter output)
+        {
+            long total = 0;
+            try
+            {
+                while (true)
+                {
+                    await upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Token);
+                    var memory = output.GetMemory(BufferSize);
+                    var read = await upstream.ReceiveAsync(memory, SocketFlags.None, Token);
+                    if (read == 0)
+                    {
+                        await output.CompleteAsync();
+                        return (total, TunnelEnd.Closed);
+                    }
+
+                    output.Advance(read);
+                    total += read;
+                    Touch();
+                    meter?.ToClient(read);
+                    var flush = await output.FlushAsync(Token);
+                    if (flush.IsCompleted)
+                    {
+                        _stop.Cancel();
+                        return (total, TunnelEnd.ClientReset);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return (total, TunnelEnd.Cancelled);
+            }
+            catch (SocketException)
+            {
+                _stop.Cancel();
+                return (total, TunnelEnd.UpstreamReset);
+            }
+        }
+
+        private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            while (!data.IsEmpty)
+            {
+                var sent = await socket.SendAsync(data, SocketFlags.None, cancellationToken);
+                data = data[sent..];
+            }
+        }
+
+        private static void TryShutdownSend(Socket socket)
+        {
+            try
+            {
+                socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Already reset by the peer: nothing left to tell it.
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Dispose();
+            _finished.Dispose();
         }
     }
 }

@@ -12,6 +12,12 @@ internal enum TunnelEnd
     /// <summary>The upstream reset the connection.</summary>
     UpstreamReset,
 
-    /// <summary>The gateway shut the tunnel (shutdown or cancellation).</summary>
+    /// <summary>No byte moved either way for <c>Timeouts:TunnelIdle</c>.</summary>
+    IdleTimeout,
+
+    /// <summary>The tunnel reached <c>Timeouts:TunnelLifetime</c>.</summary>
+    LifetimeExceeded,
+
+    /// <summary>The gateway shut the tunnel (shutdown drain over, or cancellation).</summary>
     Cancelled,
 }

@@ -1,7 +1,8 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using YarpEgress.Configuration;
+using YarpEgress.Hosting;
 using YarpEgress.Policy;
 using YarpEgress.Telemetry;
 using YarpEgress.Upstream;
@@ -9,14 +10,19 @@ using YarpEgress.Upstream;
 namespace YarpEgress.Tunneling;
 
 /// <summary>The part CONNECT and SNI tunnels share once a destination is allowed: dial it, then relay and account.</summary>
-internal sealed partial class TunnelService(UpstreamConnector connector, ITunnelCopier copier, IHostApplicationLifetime lifetime, ILogger<TunnelService> logger)
+internal sealed partial class TunnelService(
+    UpstreamConnector connector,
+    ITunnelCopier copier,
+    DrainCoordinator drain,
+    EgressConfigStore config,
+    ILogger<TunnelService> logger)
 {
     /// <summary>Dials the destination; a failure is recorded on the session and returned, for the caller to answer.</summary>
     public async Task<(Socket? Upstream, UpstreamConnectException? Failure)> DialAsync(ProxySession session, Destination destination)
     {
         try
         {
-            var upstream = await connector.ConnectAsync(destination, lifetime.ApplicationStopping);
+            var upstream = await connector.ConnectAsync(destination, drain.TunnelsClosing);
             session.Opened(upstream.RemoteEndPoint?.ToString());
             LogOpened(logger, session.Id, session.Protocol, destination.ToString(), session.Upstream);
             return (upstream, null);
@@ -34,13 +40,16 @@ internal sealed partial class TunnelService(UpstreamConnector connector, ITunnel
     {
         using (upstream)
         {
-            var result = await copier.RelayAsync(client, clientSocket, upstream, session, lifetime.ApplicationStopping);
+            var timeouts = config.Current.Timeouts;
+            var result = await copier.RelayAsync(client, clientSocket, upstream, session, new TunnelTimeouts(timeouts.TunnelIdle, timeouts.TunnelLifetime), drain.TunnelsClosing);
             session.End = result.End switch
             {
                 TunnelEnd.Closed => "closed",
                 TunnelEnd.ClientReset => "client_reset",
                 TunnelEnd.UpstreamReset => "upstream_reset",
-                _ => "cancelled",
+                TunnelEnd.IdleTimeout => "idle_timeout",
+                TunnelEnd.LifetimeExceeded => "lifetime_exceeded",
+                _ => "drained",
             };
         }
     }

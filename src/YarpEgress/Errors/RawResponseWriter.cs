@@ -2,12 +2,11 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.WebUtilities;
-using YarpEgress.Errors;
 using YarpEgress.Tunneling;
 
-namespace YarpEgress.Connect;
+namespace YarpEgress.Errors;
 
-/// <summary>Answers a CONNECT that will not be tunneled with a complete HTTP/1.1 error response, then closes.</summary>
+/// <summary>Answers on a raw connection (a refused CONNECT, a connection over the limit) with a complete HTTP/1.1 error response, then closes.</summary>
 internal static class RawResponseWriter
 {
     public static Task WriteErrorAndCloseAsync(ConnectionContext context, ProxyError error, TimeProvider time)
