@@ -4,13 +4,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using YarpEgress.Configuration;
+using YarpEgress.Hosting;
 using YarpEgress.Telemetry;
 
 namespace YarpEgress.Admin;
 
 /// <summary>
-/// The admin listener's pipeline: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> (Prometheus), <c>/config</c> and
-/// <c>/connections</c>. It never proxies.
+/// The admin listener's pipeline: <c>/healthz</c>, <c>/readyz</c> (ready once every listener is bound with a valid
+/// config, until shutdown begins), <c>/metrics</c> (Prometheus), <c>/config</c> and <c>/connections</c>. It never proxies.
 /// </summary>
 internal static class AdminEndpoints
 {
@@ -21,23 +22,22 @@ internal static class AdminEndpoints
         admin.UseOpenTelemetryPrometheusScrapingEndpoint();
         var services = admin.ApplicationServices;
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        var drain = services.GetRequiredService<DrainCoordinator>();
         var config = services.GetRequiredService<EgressConfigStore>();
         var telemetry = services.GetRequiredService<EgressTelemetry>();
         admin.Run(context => context.Request.Path.Value switch
         {
             "/healthz" => WriteTextAsync(context, StatusCodes.Status200OK, "ok"),
-            "/readyz" => IsReady(lifetime)
-                ? WriteTextAsync(context, StatusCodes.Status200OK, "ready")
-                : WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, lifetime.ApplicationStopping.IsCancellationRequested ? "draining" : "starting"),
+            "/readyz" => drain.IsDraining
+                ? WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "draining")
+                : lifetime.ApplicationStarted.IsCancellationRequested
+                    ? WriteTextAsync(context, StatusCodes.Status200OK, "ready")
+                    : WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "starting"),
             "/config" => WriteJsonAsync(context, config.Current.Options),
             "/connections" => WriteJsonAsync(context, Connections(telemetry)),
             _ => WriteTextAsync(context, StatusCodes.Status404NotFound, "not found: the admin listener serves /healthz, /readyz, /metrics, /config, /connections"),
         });
     }
-
-    /// <summary>Ready once every listener is bound with a valid config (the host started), until shutdown begins.</summary>
-    private static bool IsReady(IHostApplicationLifetime lifetime) =>
-        lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
 
     private static ConnectionView[] Connections(EgressTelemetry telemetry)
     {

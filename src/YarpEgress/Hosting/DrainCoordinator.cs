@@ -4,34 +4,55 @@ using YarpEgress.Configuration;
 namespace YarpEgress.Hosting;
 
 /// <summary>
-/// Graceful shutdown. On SIGTERM /readyz turns false at once; this hosted service, stopped before the web server, keeps
-/// the listeners open for <c>Timeouts:DrainDelay</c> so load balancers can move away; then the server stops accepting,
-/// and live tunnels get <c>Timeouts:Drain</c> before <see cref="TunnelsClosing"/> closes them.
+/// Graceful shutdown. When the host begins to stop (SIGTERM), /readyz turns false at once and, before any service
+/// stops, the listeners stay open for <c>Timeouts:DrainDelay</c> so load balancers move away; then the server stops
+/// accepting, and live tunnels get <c>Timeouts:Drain</c> more before <see cref="TunnelsClosing"/> closes them.
 /// </summary>
-internal sealed class DrainCoordinator : IHostedService, IDisposable
+internal sealed class DrainCoordinator : IHostedLifecycleService, IDisposable
 {
     private readonly EgressConfigStore _config;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _closing = new();
     private ITimer? _timer;
+    private int _draining;
 
     public DrainCoordinator(IHostApplicationLifetime lifetime, EgressConfigStore config, TimeProvider time)
     {
         _config = config;
         _time = time;
-        lifetime.ApplicationStopping.Register(() =>
+        lifetime.ApplicationStopping.Register(BeginDrain);
+    }
+
+    /// <summary>True from the moment shutdown begins.</summary>
+    public bool IsDraining => Volatile.Read(ref _draining) == 1;
+
+    /// <summary>Cancelled when live tunnels must end: the drain delay and period after shutdown began are over.</summary>
+    public CancellationToken TunnelsClosing => _closing.Token;
+
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        BeginDrain();
+        return Task.Delay(_config.Current.Timeouts.DrainDelay, _time, cancellationToken);
+    }
+
+    private void BeginDrain()
+    {
+        if (Interlocked.Exchange(ref _draining, 1) == 0)
         {
             var timeouts = _config.Current.Timeouts;
             _timer = _time.CreateTimer(_ => _closing.Cancel(), null, timeouts.DrainDelay + timeouts.Drain, Timeout.InfiniteTimeSpan);
-        });
+        }
     }
 
-    /// <summary>Cancelled when live tunnels must end: the drain period after shutdown began is over.</summary>
-    public CancellationToken TunnelsClosing => _closing.Token;
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.Delay(_config.Current.Timeouts.DrainDelay, _time, cancellationToken);
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose()
     {

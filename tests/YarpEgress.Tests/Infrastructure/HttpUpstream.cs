@@ -73,7 +73,7 @@ internal sealed class HttpUpstream : IAsyncDisposable
             context.Response.Headers.Connection = "X-Hop";
             return context.Response.WriteAsync("hop");
         });
-        await app.StartAsync();
+        await Task.Run(() => app.StartAsync()); // off xunit's synchronization context
         self.HttpPort = http!.IPEndPoint!.Port;
         self.HttpsPort = https!.IPEndPoint!.Port;
         return self;

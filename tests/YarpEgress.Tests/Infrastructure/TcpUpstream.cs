@@ -12,13 +12,13 @@ internal sealed class TcpUpstream : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _accepted;
 
-    private TcpUpstream(Func<Socket, Task> handler, int backlog)
+    private TcpUpstream(Func<Socket, Task> handler, int backlog, IPEndPoint? bind = null)
     {
         _handler = handler;
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Bind(bind ?? new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(backlog);
-        _acceptLoop = backlog > 0 ? AcceptLoopAsync() : Task.CompletedTask;
+        _acceptLoop = backlog > 0 ? Task.Run(AcceptLoopAsync) : Task.CompletedTask; // off xunit's synchronization context
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
@@ -27,6 +27,9 @@ internal sealed class TcpUpstream : IAsyncDisposable
 
     /// <summary>Echoes every byte; after the client's FIN, sends its own FIN.</summary>
     public static TcpUpstream Echo() => new(EchoAsync, 128);
+
+    /// <summary>An echo server on a given loopback address and port (0: any free port).</summary>
+    public static TcpUpstream EchoOn(IPAddress address, int port = 0) => new(EchoAsync, 128, new IPEndPoint(address, port));
 
     public static TcpUpstream Start(Func<Socket, Task> handler) => new(handler, 128);
 

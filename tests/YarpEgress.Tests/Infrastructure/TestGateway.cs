@@ -39,14 +39,15 @@ internal sealed class TestGateway : IAsyncDisposable
     /// says otherwise, one HTTP listener named "proxy" on port 0.
     /// </summary>
     public static object Config(object[] allow, object[]? deny = null, IDictionary<string, string>? hosts = null, object? timeouts = null,
-        object? limits = null, object[]? listeners = null, object? policy = null) => new
+        object? limits = null, object[]? listeners = null, object? policy = null, string[]? privateAllow = null, string mode = "Enforce") => new
     {
         Egress = new
         {
+            Mode = mode,
             Listeners = listeners ?? [new { Name = "proxy", Address = "127.0.0.1", Port = 0, Protocol = "Http" }],
             Policy = policy ?? new { RequireTlsSniMatch = false },
             // Every upstream of the tests lives on loopback, which the address policy denies by default.
-            PrivateNetworks = new { Allow = new[] { "127.0.0.0/8" } },
+            PrivateNetworks = new { Allow = privateAllow ?? ["127.0.0.0/8"] },
             Admin = new { Address = "127.0.0.1", Port = 0 },
             Allow = allow,
             Deny = deny ?? [],
@@ -60,6 +61,12 @@ internal sealed class TestGateway : IAsyncDisposable
     {
         var path = Path.Combine(Path.GetTempPath(), $"yarpegress-test-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(config));
+        return await StartWithFileAsync(path, services);
+    }
+
+    /// <summary>Starts the gateway on a config file the test manages (e.g. behind ConfigMap-style symlinks).</summary>
+    public static async Task<TestGateway> StartWithFileAsync(string path, Action<IServiceCollection>? services = null)
+    {
         string[] args = ["--config", path];
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddEgressConfiguration(args);
@@ -73,7 +80,9 @@ internal sealed class TestGateway : IAsyncDisposable
         services?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseEgress();
-        await app.StartAsync();
+        // Started off xunit's synchronization context, as in production: otherwise every continuation of the
+        // gateway's accept loops would queue behind the test runner's few threads.
+        await Task.Run(() => app.StartAsync());
         return new TestGateway(app, path);
     }
 
@@ -101,6 +110,9 @@ internal sealed class TestGateway : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the host as SIGTERM would (drain included); DisposeAsync after it is harmless.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public HttpClient CreateClient(HttpMessageHandler? inner = null) => new(inner ?? CreateHandler()) { Timeout = TimeSpan.FromSeconds(30) };
 
     public SocketsHttpHandler CreateHandler() => new()
@@ -114,6 +126,9 @@ internal sealed class TestGateway : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        File.Delete(_configPath);
+        if (File.Exists(_configPath) && !new FileInfo(_configPath).Attributes.HasFlag(FileAttributes.ReparsePoint))
+        {
+            File.Delete(_configPath);
+        }
     }
 }
