@@ -3,6 +3,9 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Functional;
@@ -25,7 +28,8 @@ public sealed class ConnectTunnelTests : IAsyncLifetime
                 new { Cidr = "127.0.0.0/8", Ports = new[] { "1-65535" } },
             ],
             deny: [new { Host = "b.example.test" }],
-            hosts: new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1", ["b.example.test"] = "127.0.0.1" }));
+            hosts: new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1", ["b.example.test"] = "127.0.0.1" }),
+            services => services.AddLogging(b => b.AddFakeLogging()));
     }
 
     public async Task DisposeAsync()
@@ -46,8 +50,8 @@ public sealed class ConnectTunnelTests : IAsyncLifetime
         Assert.Contains("target=/echo\n", body, StringComparison.Ordinal);
 
         var payload = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
-        var echoed = await client.PostAsync($"https://a.example.test:{_https.HttpsPort}/stream", new ByteArrayContent(payload));
-        Assert.Equal(SHA256.HashData(payload), SHA256.HashData(await echoed.Content.ReadAsByteArrayAsync()));
+        var digest = await client.PostAsync($"https://a.example.test:{_https.HttpsPort}/digest", new ByteArrayContent(payload));
+        Assert.Equal($"{payload.Length} {Convert.ToHexString(SHA256.HashData(payload))}", await digest.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -137,6 +141,21 @@ public sealed class ConnectTunnelTests : IAsyncLifetime
         await raw.SendAsync("x");
         var error = await Assert.ThrowsAsync<SocketException>(() => raw.ReadToEndAsync());
         Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+
+        // The access log says how it ended.
+        var collector = _gateway.Services.GetFakeLogCollector();
+        for (var i = 0; i < 100; i++)
+        {
+            if (collector.GetSnapshot().Any(r => r.Category == "YarpEgress.AccessLog" && r.Message.Contains($":{resetter.Port} ", StringComparison.Ordinal)))
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Contains(collector.GetSnapshot(), r => r.Category == "YarpEgress.AccessLog"
+            && r.Message.Contains($"127.0.0.1:{resetter.Port} allowed", StringComparison.Ordinal) && r.Message.Contains("end=upstream_reset", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -78,9 +78,22 @@ public sealed class ForwardProxyTests : IAsyncLifetime
         using var client = gateway.CreateClient();
         var payload = RandomNumberGenerator.GetBytes(8 * 1024 * 1024 + 13);
         using var content = new StreamContent(new MemoryStream(payload)); // no length: sent chunked
-        var response = await client.PostAsync($"http://a.example.test:{_upstream.HttpPort}/stream", content);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(SHA256.HashData(payload), SHA256.HashData(await response.Content.ReadAsByteArrayAsync()));
+        var upload = await client.PostAsync($"http://a.example.test:{_upstream.HttpPort}/digest", content);
+        Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        Assert.Equal($"{payload.Length} {Convert.ToHexString(SHA256.HashData(payload))}", await upload.Content.ReadAsStringAsync());
+
+        var download = await client.GetAsync($"http://a.example.test:{_upstream.HttpPort}/random?n={payload.Length}&seed=7");
+        Assert.True(download.Headers.TransferEncodingChunked);
+        var expected = new byte[payload.Length];
+        var random = new Random(7);
+        var chunk = new byte[16384];
+        for (var i = 0; i < expected.Length; i += chunk.Length)
+        {
+            random.NextBytes(chunk);
+            chunk.AsSpan(0, Math.Min(chunk.Length, expected.Length - i)).CopyTo(expected.AsSpan(i));
+        }
+
+        Assert.Equal(SHA256.HashData(expected), SHA256.HashData(await download.Content.ReadAsByteArrayAsync()));
     }
 
     [Fact]

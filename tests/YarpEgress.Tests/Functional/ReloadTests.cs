@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using YarpEgress.Tests.Infrastructure;
 
@@ -49,6 +50,37 @@ public sealed class ReloadTests
         // And a good file after the bad ones is taken.
         Assert.True(await gateway.ReloadAsync(ConfigAllowing("b.example.test", echo.Port)));
         Assert.Equal("HTTP/1.1 200 Connection Established", await ConnectStatusAsync(gateway, "b.example.test", echo.Port));
+    }
+
+    [Fact]
+    public async Task A_ConfigMap_style_symlink_swap_is_seen()
+    {
+        // Kubernetes mounts a ConfigMap as egress.json -> ..data/egress.json, ..data -> ..2026_v1; an update swaps ..data.
+        await using var echo = TcpUpstream.Echo();
+        var directory = Directory.CreateTempSubdirectory("yarpegress-configmap-").FullName;
+        void WriteVersion(string version, string host)
+        {
+            Directory.CreateDirectory(Path.Combine(directory, version));
+            File.WriteAllText(Path.Combine(directory, version, "egress.json"), System.Text.Json.JsonSerializer.Serialize(ConfigAllowing(host, echo.Port)));
+        }
+
+        WriteVersion("..v1", "a.example.test");
+        File.CreateSymbolicLink(Path.Combine(directory, "..data"), "..v1");
+        File.CreateSymbolicLink(Path.Combine(directory, "egress.json"), Path.Combine("..data", "egress.json"));
+        await using var gateway = await TestGateway.StartWithFileAsync(Path.Combine(directory, "egress.json"));
+        Assert.Equal("HTTP/1.1 200 Connection Established", await ConnectStatusAsync(gateway, "a.example.test", echo.Port));
+
+        var store = gateway.Services.GetRequiredService<YarpEgress.Configuration.EgressConfigStore>();
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Changed += _ => changed.TrySetResult();
+        WriteVersion("..v2", "b.example.test");
+        File.CreateSymbolicLink(Path.Combine(directory, "..data_tmp"), "..v2");
+        // rename(2) over the old link, as the kubelet does (File.Move follows a link to a directory).
+        var rename = await ExternalTool.RunAsync("mv", "-T", Path.Combine(directory, "..data_tmp"), Path.Combine(directory, "..data"));
+        Assert.True(rename.ExitCode == 0, rename.Stderr);
+        await changed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("HTTP/1.1 200 Connection Established", await ConnectStatusAsync(gateway, "b.example.test", echo.Port));
+        Assert.Equal("HTTP/1.1 403 Forbidden", await ConnectStatusAsync(gateway, "a.example.test", echo.Port));
     }
 
     [Fact]

@@ -56,6 +56,34 @@ internal sealed class HttpUpstream : IAsyncDisposable
             context.Response.ContentLength = context.Request.ContentLength;
             await context.Request.Body.CopyToAsync(context.Response.Body);
         });
+        app.Map("/digest", async context =>
+        {
+            // Reads the whole body first, then answers with its length and SHA-256 (no duplex echo: HttpClient on
+            // HTTP/1.1 does not read a response while it is still sending a large body, so an echo can deadlock).
+            using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var buffer = new byte[65536];
+            long total = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+                total += read;
+            }
+
+            await context.Response.WriteAsync($"{total} {Convert.ToHexString(sha.GetHashAndReset())}");
+        });
+        app.Map("/random", async context =>
+        {
+            // A chunked response of n pseudo-random bytes from a seed, so the client can check them.
+            var count = int.Parse(context.Request.Query["n"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var random = new Random(int.Parse(context.Request.Query["seed"]!, System.Globalization.CultureInfo.InvariantCulture));
+            var chunk = new byte[16384];
+            for (var sent = 0; sent < count; sent += chunk.Length)
+            {
+                random.NextBytes(chunk);
+                await context.Response.Body.WriteAsync(chunk.AsMemory(0, Math.Min(chunk.Length, count - sent)));
+            }
+        });
         app.Map("/bytes", async context =>
         {
             var count = int.Parse(context.Request.Query["n"]!, System.Globalization.CultureInfo.InvariantCulture);
