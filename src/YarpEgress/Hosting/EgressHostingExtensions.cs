@@ -91,6 +91,7 @@ public static class EgressHostingExtensions
     public static WebApplication UseEgress(this WebApplication app)
     {
         app.Services.GetRequiredService<EgressTelemetry>(); // counts config reloads from the start
+        app.Lifetime.ApplicationStarted.Register(() => StartupLog.Listeners(app.Services));
         app.MapWhen(context => context.Features.Get<EgressListenerFeature>()?.IsAdmin == true, admin => admin.UseEgressAdmin());
         app.Run(app.Services.GetRequiredService<ForwardProxyHandler>().InvokeAsync);
         return app;

@@ -9,8 +9,6 @@ internal sealed class ConnectionCounts
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private int _total;
 
-    public int Total => Volatile.Read(ref _total);
-
     /// <summary>Takes a slot unless a limit (0: none) is reached; then <paramref name="reason"/> names the limit.</summary>
     public bool TryEnter(IPAddress? client, int maxTotal, int maxPerClient, out string reason)
     {

@@ -13,8 +13,6 @@ internal sealed class DnsCache(IHostResolver resolver, EgressConfigStore config,
 {
     private readonly ConcurrentDictionary<string, (IPAddress[] Addresses, long Expires)> _answers = new(StringComparer.Ordinal);
 
-    public int Count => _answers.Count;
-
     public async ValueTask<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
     {
         var dns = config.Current.Options.Dns;

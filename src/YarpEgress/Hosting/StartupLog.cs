@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using YarpEgress.Configuration;
+
+namespace YarpEgress.Hosting;
+
+/// <summary>Says at start-up what each listener is (Kestrel's own line calls every endpoint "http://").</summary>
+internal static partial class StartupLog
+{
+    public static void Listeners(IServiceProvider services)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("YarpEgress.Startup");
+        var endpoints = services.GetRequiredService<EgressEndpoints>();
+        var snapshot = services.GetRequiredService<EgressConfigStore>().Current;
+        foreach (var listener in snapshot.Options.Listeners)
+        {
+            var kind = listener.Protocol == ListenerProtocol.Sni ? $"SNI {listener.Tls?.Mode ?? SniTlsMode.Passthrough}" : "HTTP proxy + CONNECT";
+            LogListener(logger, listener.Name, kind, endpoints.GetBound(listener.Name).ToString());
+        }
+
+        LogListener(logger, EgressEndpoints.AdminName, "admin", endpoints.GetBound(EgressEndpoints.AdminName).ToString());
+        LogPolicy(logger, snapshot.Policy.RuleCount, snapshot.Options.Mode, snapshot.PrivateAllow.Count);
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Listener {Name}: {Kind} on {EndPoint}")]
+    private static partial void LogListener(ILogger logger, string name, string kind, string endPoint);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Allowlist: {RuleCount} rules, mode {Mode}; {PrivateAllowCount} private ranges allowed")]
+    private static partial void LogPolicy(ILogger logger, int ruleCount, EnforcementMode mode, int privateAllowCount);
+}
