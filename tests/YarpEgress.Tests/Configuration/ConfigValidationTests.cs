@@ -1,4 +1,5 @@
 using YarpEgress.Configuration;
+using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Configuration;
 
@@ -157,8 +158,8 @@ public sealed class ConfigValidationTests : IDisposable
         foreach (var file in files)
         {
             var errors = new List<string>();
-            Assert.NotNull(EgressConfigLoader.Load(ConfigFiles.Load(file), errors));
-            Assert.Empty(errors);
+            Assert.NotNull(EgressConfigLoader.Load(ConfigFiles.Load(RepositoryFiles.WithMountedSecrets(file)), errors));
+            Assert.True(errors.Count == 0, $"{file}: {string.Join("; ", errors)}");
         }
     }
 
