@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using YarpEgress.Admin;
 using YarpEgress.Configuration;
 using YarpEgress.Connect;
@@ -42,6 +43,11 @@ public static class EgressHostingExtensions
 
             return false;
         }
+
+        // Console logging with every formatter, and Logging:Console bound after the slim builder's own setting, so
+        // that FormatterName can pick "json".
+        builder.Logging.AddConsole();
+        builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);

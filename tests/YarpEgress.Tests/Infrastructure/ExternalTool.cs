@@ -7,7 +7,10 @@ internal static class ExternalTool
 {
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, params string[] args) => RunWithInputAsync(tool, string.Empty, args);
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(string tool, string input, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(string tool, string input, params string[] args) =>
+        RunAsync(tool, input, TimeSpan.FromSeconds(30), args);
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, string input, TimeSpan timeLimit, params string[] args)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var arg in args)
@@ -20,7 +23,7 @@ internal static class ExternalTool
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(timeLimit);
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
     }

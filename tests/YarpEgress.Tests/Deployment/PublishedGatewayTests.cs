@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using YarpEgress.Tests.Functional;
+using YarpEgress.Tests.Infrastructure;
+
+namespace YarpEgress.Tests.Deployment;
+
+/// <summary>
+/// No Docker engine runs here, so this runs the Dockerfile's publish step and starts the output the way the image's
+/// entry point does (<c>dotnet YarpEgress.dll --config PATH</c>) with the Kubernetes config, on loopback ports.
+/// </summary>
+public sealed partial class PublishedGatewayTests
+{
+    [Fact]
+    public async Task The_published_gateway_starts_with_the_container_entry_point_and_the_cluster_config()
+    {
+        var dockerfile = File.ReadAllText(RepositoryFiles.PathOf("Dockerfile"));
+        Assert.Contains("RUN dotnet publish src/YarpEgress/YarpEgress.csproj -c Release -o /app", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("""ENTRYPOINT ["dotnet", "YarpEgress.dll", "--config", "/etc/yarp-egress/egress.json"]""", dockerfile, StringComparison.Ordinal);
+
+        var output = Directory.CreateTempSubdirectory("yarpegress-publish-").FullName;
+        var publish = await ExternalTool.RunAsync("dotnet", string.Empty, TimeSpan.FromMinutes(4),
+            "publish", RepositoryFiles.PathOf("src", "YarpEgress", "YarpEgress.csproj"), "-c", "Release", "-o", output, "--nologo");
+        Assert.True(publish.ExitCode == 0, publish.Stdout + publish.Stderr);
+
+        // The cluster config with its secret mounted, every listener moved to a free loopback port.
+        var ports = new Dictionary<string, int>();
+        var config = RepositoryFiles.WithMountedSecrets(RepositoryFiles.PathOf("k8s", "egress.json"), text =>
+            PortSetting().Replace(text.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal), match =>
+            {
+                var port = ForwardProxyTests.FreePort();
+                ports[match.Groups[1].Value] = port;
+                return $"\"Port\": {port}";
+            }));
+
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = output };
+        foreach (var arg in new[] { Path.Combine(output, "YarpEgress.dll"), "--config", config })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var gateway = Process.Start(start)!;
+        var log = gateway.StandardOutput.ReadToEndAsync();
+        var errors = gateway.StandardError.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var admin = $"http://127.0.0.1:{ports["9901"]}";
+            HttpResponseMessage? ready = null;
+            for (var i = 0; i < 150 && ready?.StatusCode != HttpStatusCode.OK; i++)
+            {
+                if (gateway.HasExited)
+                {
+                    Assert.Fail($"the gateway exited with {gateway.ExitCode}: {await errors}");
+                }
+
+                await Task.Delay(100);
+                ready = await TryGetAsync(http, $"{admin}/readyz");
+            }
+
+            Assert.Equal(HttpStatusCode.OK, ready?.StatusCode);
+            Assert.Equal("ok\n", await http.GetStringAsync($"{admin}/healthz"));
+
+            using var raw = await RawClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports["3128"]));
+            var (head, body) = await raw.RequestAsync("CONNECT secret.wikipedia.org:443 HTTP/1.1\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 403", head, StringComparison.Ordinal);
+            Assert.Equal("denied by Deny rule 'secret.wikipedia.org'\n", body);
+        }
+        finally
+        {
+            gateway.Kill(entireProcessTree: true);
+            await gateway.WaitForExitAsync();
+        }
+
+        Assert.Contains("\"EventId\":10", await log, StringComparison.Ordinal); // the JSON console log of the cluster config
+    }
+
+    private static async Task<HttpResponseMessage?> TryGetAsync(HttpClient http, string url)
+    {
+        try
+        {
+            return await http.GetAsync(url);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex("\"Port\": (\\d+)")]
+    private static partial Regex PortSetting();
+}
