@@ -4,7 +4,9 @@ using YarpEgress.Hosting;
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Configuration.AddEgressConfiguration(args);
 
-// Validate everything, register policy, upstream connector, CONNECT tunnels and HTTP forwarding; bind listeners.
+// Validate everything (every error with its key path, then exit 2); register, in the order a connection meets them,
+// connection limits, CONNECT and SNI middlewares with the tunnel copier, HTTP forwarding, the policy and upstream
+// connector (SSRF guard, DNS cache, circuit breakers), and telemetry; bind the listeners.
 if (!builder.TryAddEgress(Console.Error))
 {
     return 2;

@@ -6,17 +6,17 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry.Metrics;
 using YarpEgress.Admin;
 using YarpEgress.Configuration;
 using YarpEgress.Connect;
 using YarpEgress.Forwarding;
 using YarpEgress.Limits;
-using Microsoft.Extensions.Hosting;
 using YarpEgress.Sni;
 using YarpEgress.Telemetry;
-using OpenTelemetry.Metrics;
 using YarpEgress.Tunneling;
 using YarpEgress.Upstream;
 
@@ -51,17 +51,38 @@ public static class EgressHostingExtensions
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
+
+        // The config: one validated snapshot at a time, swapped on reload.
         services.AddSingleton(sp => new EgressConfigStore(builder.Configuration, snapshot, sp.GetRequiredService<ILogger<EgressConfigStore>>()));
         services.AddSingleton<EgressEndpoints>();
 
-        // Policy decides per request from the store's snapshot; the upstream connector resolves and dials.
+        // A connection arrives: connection limits first; shutdown drains.
+        services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<DrainCoordinator>();
+        services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = snapshot.Timeouts.DrainDelay + snapshot.Timeouts.Drain + TimeSpan.FromSeconds(5));
+
+        // CONNECT and SNI: connection middlewares, then the one copier that moves every tunnel's bytes.
+        services.AddSingleton<ConnectTunnelMiddleware>();
+        services.AddSingleton<SniRouter>();
+        services.AddSingleton<TunnelService>();
+        services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
+
+        // Plain HTTP: YARP's forwarder with one shared invoker.
+        services.AddHttpForwarder();
+        services.AddSingleton<ForwardingInvoker>();
+        services.AddSingleton<EgressHttpTransformer>();
+        services.AddSingleton<ForwardProxyHandler>();
+
+        // The way out, shared by every path: the policy decides from the snapshot; the connector resolves (pins, DNS
+        // cache), checks each address (SSRF guard) and dials inside a per-destination circuit breaker.
         services.TryAddSingleton<IHostResolver, SystemHostResolver>();
         services.AddSingleton<DnsCache>();
         services.AddSingleton<AddressPolicy>();
         services.AddSingleton<ConnectBreakers>();
         services.AddSingleton<UpstreamConnector>();
 
-        // Telemetry: one Meter, the access log, the live-connection list; exported at the admin listener's /metrics.
+        // Telemetry watches it all: one Meter, the access log, the live-connection list; /metrics on the admin listener.
         services.AddSingleton<EgressMetrics>();
         services.AddSingleton<EgressTelemetry>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -72,22 +93,6 @@ public static class EgressHostingExtensions
             // The forwarder's client metrics would carry every destination as server.address: keep bounded tags only.
             .AddView("http.client.*", new MetricStreamConfiguration { TagKeys = ["http.request.method", "http.response.status_code", "error.type", "network.protocol.version", "url.scheme"] })
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
-
-        // CONNECT tunnels and SNI listeners: connection middlewares, and the one copier that moves their bytes.
-        services.AddSingleton<ConnectionLimiter>();
-        services.AddSingleton<DrainCoordinator>();
-        services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = snapshot.Timeouts.DrainDelay + snapshot.Timeouts.Drain + TimeSpan.FromSeconds(5));
-        services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
-        services.AddSingleton<TunnelService>();
-        services.AddSingleton<ConnectTunnelMiddleware>();
-        services.AddSingleton<SniRouter>();
-
-        // Plain HTTP: YARP's forwarder with one shared invoker.
-        services.AddHttpForwarder();
-        services.AddSingleton<ForwardingInvoker>();
-        services.AddSingleton<EgressHttpTransformer>();
-        services.AddSingleton<ForwardProxyHandler>();
 
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(kestrel, snapshot));
         return true;
