@@ -29,6 +29,9 @@ internal readonly record struct ProxyError(int StatusCode, string ProxyStatus, s
         _ => "destination_ip_unroutable",
     }, ex.Message);
 
+    /// <summary>The response body: the message on one line.</summary>
+    public string Body => Message + "\n";
+
     /// <summary>The <c>Proxy-Status</c> header value, e.g. <c>yarp-egress; error=http_request_denied</c>.</summary>
     public string ProxyStatusHeader => $"{ProxyName}; error={ProxyStatus}";
 }

@@ -11,7 +11,7 @@ internal static class RawResponseWriter
 {
     public static Task WriteErrorAndCloseAsync(ConnectionContext context, ProxyError error, TimeProvider time)
     {
-        var body = error.Message + "\n";
+        var body = error.Body;
         var response = string.Create(CultureInfo.InvariantCulture,
             $"HTTP/1.1 {error.StatusCode} {ReasonPhrases.GetReasonPhrase(error.StatusCode)}\r\n" +
             $"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n" +

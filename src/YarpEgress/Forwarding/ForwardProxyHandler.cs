@@ -161,7 +161,7 @@ internal sealed partial class ForwardProxyHandler(
 
     private static Task WriteErrorAsync(HttpContext context, ProxyError error)
     {
-        var body = Encoding.UTF8.GetBytes(error.Message + "\n");
+        var body = Encoding.UTF8.GetBytes(error.Body);
         context.Response.Clear();
         context.Response.StatusCode = error.StatusCode;
         context.Response.ContentType = "text/plain; charset=utf-8";

@@ -25,11 +25,7 @@ internal static class ClientTransport
             return;
         }
 
-        while (!bytes.IsEmpty)
-        {
-            var sent = await socket.SendAsync(bytes, SocketFlags.None, cancellationToken);
-            bytes = bytes[sent..];
-        }
+        await socket.SendAllAsync(bytes, cancellationToken);
     }
 
     /// <summary>

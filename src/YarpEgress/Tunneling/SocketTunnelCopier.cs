@@ -148,7 +148,7 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
                 {
                     foreach (var segment in buffer)
                     {
-                        await SendAllAsync(upstream, segment, Token);
+                        await upstream.SendAllAsync(segment, Token);
                     }
                 }
                 catch (OperationCanceledException)
@@ -196,7 +196,7 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
                     }
 
                     stage = TunnelEnd.ClientReset;
-                    await SendAllAsync(client, buffer.AsMemory(0, read), Token);
+                    await client.SendAllAsync(buffer.AsMemory(0, read), Token);
                     total += read;
                     Touch();
                     meter?.ToClient(read);
@@ -257,15 +257,6 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
             {
                 _stop.Cancel();
                 return (total, TunnelEnd.UpstreamReset);
-            }
-        }
-
-        private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-        {
-            while (!data.IsEmpty)
-            {
-                var sent = await socket.SendAsync(data, SocketFlags.None, cancellationToken);
-                data = data[sent..];
             }
         }
 
