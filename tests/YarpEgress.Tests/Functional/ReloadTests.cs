@@ -12,12 +12,8 @@ public sealed class ReloadTests
         allow: [new { Host = host, Ports = new[] { $"{port}" } }],
         hosts: new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1", ["b.example.test"] = "127.0.0.1" });
 
-    private static async Task<string> ConnectStatusAsync(TestGateway gateway, string host, int port)
-    {
-        using var raw = await RawClient.ConnectAsync(gateway.Proxy);
-        await raw.SendAsync($"CONNECT {host}:{port} HTTP/1.1\r\n\r\n");
-        return (await raw.ReadHeadAsync()).Split("\r\n")[0];
-    }
+    private static async Task<string> ConnectStatusAsync(TestGateway gateway, string host, int port) =>
+        (await RawClient.ConnectOnceAsync(gateway.Proxy, $"{host}:{port}")).Head.Split("\r\n")[0];
 
     [Fact]
     public async Task A_new_allowlist_applies_to_new_connections_and_a_live_tunnel_survives()

@@ -14,13 +14,8 @@ namespace YarpEgress.Tests.Functional;
 /// <summary>The SSRF guard, DNS rebinding, the circuit breaker, connection limits, slow clients, report mode and drain.</summary>
 public sealed class SafetyTests
 {
-    private static async Task<(string Head, string Body)> ConnectAsync(TestGateway gateway, string authority)
-    {
-        using var raw = await RawClient.ConnectAsync(gateway.Proxy);
-        await raw.SendAsync($"CONNECT {authority} HTTP/1.1\r\n\r\n");
-        var head = await raw.ReadHeadAsync();
-        return head.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) ? (head, string.Empty) : (head, Encoding.UTF8.GetString(await raw.ReadToEndAsync()));
-    }
+    private static Task<(string Head, string Body)> ConnectAsync(TestGateway gateway, string authority) =>
+        RawClient.ConnectOnceAsync(gateway.Proxy, authority);
 
     [Fact]
     public async Task Private_addresses_are_unreachable_through_every_path_unless_allowed()

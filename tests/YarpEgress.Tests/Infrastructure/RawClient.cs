@@ -101,6 +101,17 @@ internal sealed class RawClient : IDisposable
         return (head, Encoding.UTF8.GetString(await ReadExactlyAsync(length)));
     }
 
+    /// <summary>
+    /// Asks a proxy for one CONNECT tunnel and closes the connection: the response head, and for a refusal the body.
+    /// </summary>
+    public static async Task<(string Head, string Body)> ConnectOnceAsync(IPEndPoint proxy, string authority)
+    {
+        using var raw = await ConnectAsync(proxy);
+        await raw.SendAsync($"CONNECT {authority} HTTP/1.1\r\n\r\n");
+        var head = await raw.ReadHeadAsync();
+        return head.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) ? (head, string.Empty) : (head, Encoding.UTF8.GetString(await raw.ReadToEndAsync()));
+    }
+
     /// <summary>Sends an HTTP request head and returns the response head and the body up to the server's close.</summary>
     public async Task<(string Head, string Body)> RequestAsync(string request)
     {
