@@ -17,6 +17,7 @@ WORKDIR /app
 COPY --from=build /app .
 USER $APP_UID
 ENV DOTNET_gcServer=1 \
+    DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 \
     DOTNET_EnableDiagnostics=0
 # proxy (HTTP + CONNECT), SNI passthrough, SNI keeping the port, SNI terminate (Istio TCP over TLS), admin
 EXPOSE 3128 8443 9443 15443 9901

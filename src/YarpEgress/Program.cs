@@ -1,5 +1,8 @@
 using YarpEgress.Hosting;
 
+// Before any socket exists: inline socket completions (measured; set the variable to 0 to opt out).
+SocketTuning.PreferInlineCompletions();
+
 // Config: appsettings/appsettings.json, then --config PATH (or EGRESS_CONFIG), environment, command line.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Configuration.AddEgressConfiguration(args);
