@@ -19,6 +19,7 @@ internal static class EgressConfigCompiler
         var rules = new List<PolicyRule>();
         CompileRules(options.Allow, RuleKind.Allow, rules, errors);
         CompileRules(options.Deny, RuleKind.Deny, rules, errors);
+        var routes = CompileRoutes(options.Routes, errors);
         var pins = HostPins.Parse(options.Hosts, $"{Root}:Hosts", errors);
         var privateAllow = ParseNetworks(options.PrivateNetworks.Allow, $"{Root}:PrivateNetworks:Allow", errors);
         ValidateDns(options.Dns, errors);
@@ -28,7 +29,7 @@ internal static class EgressConfigCompiler
         ValidateTelemetry(options.Telemetry, errors);
         return errors.Count > before
             ? null
-            : new EgressSnapshot(options, new EgressPolicy(rules, options.Mode == EnforcementMode.Report), pins, termination, privateAllow);
+            : new EgressSnapshot(options, new EgressPolicy(rules, options.Mode == EnforcementMode.Report), routes, pins, termination, privateAllow);
     }
 
     private static Dictionary<string, TlsTermination> ValidateListeners(EgressOptions options, List<string> errors)
@@ -179,6 +180,47 @@ internal static class EgressConfigCompiler
         }
 
         return false;
+    }
+
+    private static RouteTable CompileRoutes(List<RouteOptions> list, List<string> errors)
+    {
+        var routes = new List<EgressRoute>(list.Count);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var route = list[i];
+            var key = $"{Root}:Routes:{i}";
+            var ok = true;
+            if (!HostPattern.TryParse(route.Host, out var pattern, out var error))
+            {
+                errors.Add($"{key}:Host: {error}");
+                ok = false;
+            }
+
+            if (route.Port is { } port && port is < 1 or > 65535)
+            {
+                errors.Add($"{key}:Port: {port} is not a port (1-65535)");
+                ok = false;
+            }
+
+            Destination upstream = default;
+            if (string.IsNullOrWhiteSpace(route.Upstream))
+            {
+                errors.Add($"{key}:Upstream: a route needs the host:port to dial");
+                ok = false;
+            }
+            else if (!Destination.TryParse(route.Upstream, defaultPort: null, out upstream, out error))
+            {
+                errors.Add($"{key}:Upstream: {error}");
+                ok = false;
+            }
+
+            if (ok)
+            {
+                routes.Add(new EgressRoute(i, pattern, route.Port, upstream));
+            }
+        }
+
+        return new RouteTable(routes);
     }
 
     private static List<IPNetwork> ParseNetworks(List<string> entries, string key, List<string> errors)

@@ -15,6 +15,9 @@ public sealed class EgressOptions
 
     public List<RuleOptions> Deny { get; set; } = [];
 
+    /// <summary>How allowed destinations are reached (first match wins); without a match, the requested destination is dialed.</summary>
+    public List<RouteOptions> Routes { get; set; } = [];
+
     /// <summary>Host name to address pins (comma-separated addresses), used instead of DNS.</summary>
     public Dictionary<string, string> Hosts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

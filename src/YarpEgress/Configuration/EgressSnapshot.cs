@@ -11,6 +11,7 @@ namespace YarpEgress.Configuration;
 internal sealed class EgressSnapshot(
     EgressOptions options,
     EgressPolicy policy,
+    RouteTable routes,
     HostPins hostPins,
     IReadOnlyDictionary<string, TlsTermination> tlsTermination,
     IReadOnlyList<IPNetwork> privateAllow)
@@ -18,6 +19,9 @@ internal sealed class EgressSnapshot(
     public EgressOptions Options { get; } = options;
 
     public EgressPolicy Policy { get; } = policy;
+
+    /// <summary><c>Egress:Routes</c>: where allowed destinations are dialed.</summary>
+    public RouteTable Routes { get; } = routes;
 
     public HostPins HostPins { get; } = hostPins;
 

@@ -9,7 +9,8 @@ using YarpEgress.Policy;
 namespace YarpEgress.Upstream;
 
 /// <summary>
-/// The one way out, used by plain HTTP (the forwarder's ConnectCallback), CONNECT and SNI alike. It resolves once (an
+/// The one way out, used by plain HTTP (the forwarder's ConnectCallback), CONNECT and SNI alike. It applies the route
+/// (a fixed upstream instead of the requested destination), then resolves once (an
 /// IP literal, an <c>Egress:Hosts</c> pin, or DNS through the cache), checks every address against the
 /// <see cref="AddressPolicy"/> and dials only the addresses that passed, so DNS rebinding cannot slip past the check.
 /// Addresses are tried in order, each under <c>Timeouts:ConnectAttempt</c>, all under <c>Timeouts:Connect</c>, inside
@@ -23,9 +24,11 @@ internal sealed partial class UpstreamConnector(
     TimeProvider time,
     ILogger<UpstreamConnector> logger)
 {
-    public async ValueTask<Socket> ConnectAsync(Destination destination, CancellationToken cancellationToken)
+    /// <param name="requested">The allowed destination; a matching route may send the dial to a fixed upstream.</param>
+    public async ValueTask<Socket> ConnectAsync(Destination requested, CancellationToken cancellationToken)
     {
         var snapshot = config.Current;
+        var destination = snapshot.Routes.DialTarget(requested);
         var candidates = await ResolveAsync(destination, snapshot.HostPins, cancellationToken);
         var allowed = Check(destination, candidates);
         try

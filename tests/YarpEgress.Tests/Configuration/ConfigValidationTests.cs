@@ -142,6 +142,46 @@ public sealed class ConfigValidationTests : IDisposable
     }
 
     [Fact]
+    public void Validates_routes()
+    {
+        var errors = Errors("""
+            {
+              "Egress": {
+                "Listeners": [ { "Name": "proxy", "Port": 3128 } ],
+                "Routes": [
+                  { "Host": "**.ok.example", "Upstream": "mirror.internal:443" },
+                  { "Host": "a..b", "Port": 70000, "Upstream": "x" },
+                  { "Host": "c.example" },
+                  { "Host": "d.example", "Via": "http://parent:3128", "Upstream": "d:1" }
+                ]
+              }
+            }
+            """);
+        Assert.Equal(["Egress:Routes:3:Via: unknown key"], errors);
+
+        errors = Errors("""
+            {
+              "Egress": {
+                "Listeners": [ { "Name": "proxy", "Port": 3128 } ],
+                "Routes": [
+                  { "Host": "**.ok.example", "Upstream": "mirror.internal:443" },
+                  { "Host": "a..b", "Port": 70000, "Upstream": "x" },
+                  { "Host": "c.example" }
+                ]
+              }
+            }
+            """);
+        Assert.Equal(
+            [
+                "Egress:Routes:1:Host: 'a..b' is not a valid host pattern: it has an empty label",
+                "Egress:Routes:1:Port: 70000 is not a port (1-65535)",
+                "Egress:Routes:1:Upstream: 'x' has no port",
+                "Egress:Routes:2:Upstream: a route needs the host:port to dial",
+            ],
+            errors);
+    }
+
+    [Fact]
     public void Reports_broken_json_with_the_file_and_line()
     {
         var errors = Errors("{\n  \"Egress\": {\n    \"Listeners\": [ }\n}");

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using YarpEgress.Tests.Infrastructure;
+
+namespace YarpEgress.Tests.Functional;
+
+/// <summary><c>Egress:Routes</c> with a fixed <c>Upstream</c>: the allowlist sees the requested host, the dial goes elsewhere.</summary>
+public sealed class RouteTests
+{
+    private static object ConfigWithRoutes(object[] allow, object[] routes, object[]? listeners = null)
+    {
+        var config = System.Text.Json.JsonSerializer.SerializeToNode(TestGateway.Config(allow: allow, listeners: listeners))!;
+        config["Egress"]!["Routes"] = System.Text.Json.JsonSerializer.SerializeToNode(routes);
+        return config;
+    }
+
+    [Fact]
+    public async Task CONNECT_and_plain_HTTP_to_a_routed_host_reach_the_fixed_upstream_with_the_requested_Host()
+    {
+        await using var echo = TcpUpstream.Echo();
+        await using var http = await HttpUpstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(ConfigWithRoutes(
+            allow: [new { Host = "fixed.example.test", Ports = new[] { "80", "443" } }],
+            routes:
+            [
+                new { Host = "fixed.example.test", Port = (int?)443, Upstream = $"127.0.0.1:{echo.Port}" },
+                new { Host = "fixed.example.test", Port = (int?)null, Upstream = $"localhost:{http.HttpPort}" },
+            ]));
+
+        using (var raw = await RawClient.ConnectAsync(gateway.Proxy))
+        {
+            await raw.SendAsync("CONNECT fixed.example.test:443 HTTP/1.1\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 200", await raw.ReadHeadAsync(), StringComparison.Ordinal);
+            await raw.SendAsync("routed");
+            Assert.Equal("routed", Encoding.ASCII.GetString(await raw.ReadExactlyAsync(6)));
+        }
+
+        Assert.Equal(1, echo.Accepted);
+
+        // Port 80 falls through to the second route (no port), whose upstream is a name: resolved, then checked.
+        using var client = gateway.CreateClient();
+        var response = await client.GetAsync("http://fixed.example.test/echo");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("host: fixed.example.test\n", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_SNI_listener_routes_a_name_to_a_fixed_upstream_and_TLS_stays_end_to_end()
+    {
+        await using var https = await HttpUpstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(ConfigWithRoutes(
+            allow: [new { Host = "*.example.test", Ports = new[] { "443" } }],
+            routes: [new { Host = "a.example.test", Port = (int?)null, Upstream = $"127.0.0.1:{https.HttpsPort}" }],
+            listeners: [new { Name = "tls", Address = "127.0.0.1", Port = 0, Protocol = "Sni", UpstreamPort = 443 }]));
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(gateway.EndPoint("tls"));
+        await using var tls = new SslStream(new NetworkStream(socket), false, TestCertificates.ValidateAgainstTestRoot);
+        await tls.AuthenticateAsClientAsync("a.example.test");
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("GET /echo HTTP/1.1\r\nHost: a.example.test\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(tls);
+        Assert.StartsWith("HTTP/1.1 200", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_fixed_upstream_is_still_under_the_address_policy()
+    {
+        await using var gateway = await TestGateway.StartAsync(ConfigWithRoutes(
+            allow: [new { Host = "inside.example.test", Ports = new[] { "443" } }],
+            routes: [new { Host = "inside.example.test", Port = (int?)null, Upstream = "10.0.0.9:443" }]));
+        var (head, body) = await RawClient.ConnectOnceAsync(gateway.Proxy, "inside.example.test:443");
+        Assert.StartsWith("HTTP/1.1 403", head, StringComparison.Ordinal);
+        Assert.Equal("10.0.0.9:443 is not allowed: 10.0.0.9 is private (RFC 1918)\n", body);
+    }
+}
