@@ -189,38 +189,91 @@ internal static class EgressConfigCompiler
         {
             var route = list[i];
             var key = $"{Root}:Routes:{i}";
-            var ok = true;
+            var before = errors.Count;
             if (!HostPattern.TryParse(route.Host, out var pattern, out var error))
             {
                 errors.Add($"{key}:Host: {error}");
-                ok = false;
             }
 
             if (route.Port is { } port && port is < 1 or > 65535)
             {
                 errors.Add($"{key}:Port: {port} is not a port (1-65535)");
-                ok = false;
             }
 
-            Destination upstream = default;
-            if (string.IsNullOrWhiteSpace(route.Upstream))
+            Destination? upstream = null;
+            if (!string.IsNullOrWhiteSpace(route.Upstream))
             {
-                errors.Add($"{key}:Upstream: a route needs the host:port to dial");
-                ok = false;
-            }
-            else if (!Destination.TryParse(route.Upstream, defaultPort: null, out upstream, out error))
-            {
-                errors.Add($"{key}:Upstream: {error}");
-                ok = false;
+                if (Destination.TryParse(route.Upstream, defaultPort: null, out var parsed, out error))
+                {
+                    upstream = parsed;
+                }
+                else
+                {
+                    errors.Add($"{key}:Upstream: {error}");
+                }
             }
 
-            if (ok)
+            if (route.UpstreamPort is { } upstreamPort && upstreamPort is < 1 or > 65535)
             {
-                routes.Add(new EgressRoute(i, pattern, route.Port, upstream));
+                errors.Add($"{key}:UpstreamPort: {upstreamPort} is not a port (1-65535)");
+            }
+
+            if (route.Upstream is not null && route.UpstreamPort is not null)
+            {
+                errors.Add($"{key}: give Upstream (host:port) or UpstreamPort (same host), not both");
+            }
+
+            if (string.IsNullOrWhiteSpace(route.Upstream) && route.UpstreamPort is null && !route.UpstreamTls)
+            {
+                errors.Add($"{key}: a route needs Upstream, UpstreamPort or UpstreamTls");
+            }
+
+            if (!route.UpstreamTls && (route.Sni is not null || route.CaPath is not null))
+            {
+                errors.Add($"{key}: Sni and CaPath apply with UpstreamTls only");
+            }
+
+            if (route.Sni is not null && !HostName.TryNormalize(route.Sni, wildcards: false, out _, out error))
+            {
+                errors.Add($"{key}:Sni: '{route.Sni}' is not a valid host name: {error}");
+            }
+
+            var cas = route.CaPath is null ? null : LoadCas(route.CaPath, $"{key}:CaPath", errors);
+            if (errors.Count == before)
+            {
+                routes.Add(new EgressRoute(i, pattern, route.Port)
+                {
+                    Upstream = upstream,
+                    UpstreamPort = route.UpstreamPort,
+                    UpstreamTls = route.UpstreamTls,
+                    Sni = route.Sni,
+                    TrustedCas = cas,
+                });
             }
         }
 
         return new RouteTable(routes);
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection? LoadCas(string path, string key, List<string> errors)
+    {
+        try
+        {
+            var cas = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            cas.ImportFromPemFile(path);
+            if (cas.Count > 0)
+            {
+                return cas;
+            }
+
+            errors.Add($"{key}: '{path}' holds no PEM certificate");
+        }
+        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        {
+            errors.Add($"{key}: cannot load '{path}': {ex.Message}");
+        }
+
+        return null;
     }
 
     private static List<IPNetwork> ParseNetworks(List<string> entries, string key, List<string> errors)

@@ -14,4 +14,19 @@ public sealed class RouteOptions
 
     /// <summary>Dial this fixed <c>host:port</c> instead of the requested destination (still under the address policy).</summary>
     public string? Upstream { get; set; }
+
+    /// <summary>Dial the requested host on this port instead (with <see cref="UpstreamTls"/>, the HTTPS port).</summary>
+    public int? UpstreamPort { get; set; }
+
+    /// <summary>
+    /// Plain-HTTP listeners: forward the request over HTTPS (TLS originated by the gateway, certificate validated for the
+    /// requested host), so plain-HTTP callers get TLS upstream and the gateway keeps per-request visibility.
+    /// </summary>
+    public bool UpstreamTls { get; set; }
+
+    /// <summary>With <see cref="UpstreamTls"/>: the server name to send and validate instead of the requested host.</summary>
+    public string? Sni { get; set; }
+
+    /// <summary>With <see cref="UpstreamTls"/>: trust only the CAs in this PEM file instead of the system's.</summary>
+    public string? CaPath { get; set; }
 }

@@ -26,6 +26,7 @@ internal readonly record struct ProxyError(int StatusCode, string ProxyStatus, s
         ConnectFailureKind.Timeout => "connection_timeout",
         ConnectFailureKind.AddressDenied => "destination_ip_prohibited",
         ConnectFailureKind.CircuitOpen => "destination_unavailable",
+        ConnectFailureKind.Tls => "tls_certificate_error",
         _ => "destination_ip_unroutable",
     }, ex.Message);
 

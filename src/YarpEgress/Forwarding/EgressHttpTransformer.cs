@@ -22,6 +22,12 @@ internal sealed class EgressHttpTransformer : HttpTransformer
         {
             proxyRequest.Headers.Remove(name);
         }
+
+        if (httpContext.Features.Get<TlsOrigination>() is { } tls)
+        {
+            proxyRequest.Options.Set(TlsOrigination.Key, tls);
+            proxyRequest.Headers.Host = tls.HostHeader;
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ namespace YarpEgress.Forwarding;
 /// </summary>
 internal sealed partial class ForwardProxyHandler(
     IHttpForwarder forwarder,
-    ForwardingInvoker invoker,
+    ForwardingInvokers invokers,
     EgressHttpTransformer transformer,
     EgressConfigStore config,
     EgressTelemetry telemetry,
@@ -63,7 +63,22 @@ internal sealed partial class ForwardProxyHandler(
             return;
         }
 
-        session.Opened(upstream: null);
+        var invoker = invokers.Plain.Invoker;
+        var prefix = HttpScheme + destination;
+        if (snapshot.Routes.Find(destination) is { UpstreamTls: true } route)
+        {
+            // Leaves as HTTPS: the TLS invoker dials the route's target and wraps it in TLS; the URI only keys its pool.
+            var dialTarget = route.Upstream ?? Destination.ForHost(destination.Host, route.UpstreamPort ?? 443);
+            context.Features.Set(new TlsOrigination(route, dialTarget, destination.Host));
+            invoker = invokers.ForTls(route);
+            prefix = $"{HttpScheme}{destination.Host}:{dialTarget.Port}";
+            session.Opened($"https://{dialTarget}");
+        }
+        else
+        {
+            session.Opened(upstream: null);
+        }
+
         context.Request.Body = new MeteredStream(context.Request.Body, session, countsWrites: false);
         context.Response.Body = new MeteredStream(context.Response.Body, session, countsWrites: true);
 
@@ -73,7 +88,7 @@ internal sealed partial class ForwardProxyHandler(
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
-        var error = await forwarder.SendAsync(context, HttpScheme + destination, invoker.Invoker, requestConfig, transformer);
+        var error = await forwarder.SendAsync(context, prefix, invoker, requestConfig, transformer);
         if (error != ForwarderError.None)
         {
             await ReportFailureAsync(context, session, destination, error);

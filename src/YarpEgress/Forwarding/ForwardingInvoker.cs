@@ -1,18 +1,22 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using YarpEgress.Policy;
 using YarpEgress.Upstream;
 
 namespace YarpEgress.Forwarding;
 
 /// <summary>
-/// The one <see cref="HttpMessageInvoker"/> plain-HTTP forwarding shares: a <see cref="SocketsHttpHandler"/> tuned for a
-/// proxy (no proxy of its own, no redirects, no decompression, no cookies) whose connections are dialed by the
-/// <see cref="UpstreamConnector"/>, so plain HTTP obeys the same resolution, pins and deadline as tunnels.
+/// An <see cref="HttpMessageInvoker"/> for plain-HTTP forwarding: a <see cref="SocketsHttpHandler"/> tuned for a proxy
+/// (no proxy of its own, no redirects, no decompression, no cookies) whose connections are dialed by the
+/// <see cref="UpstreamConnector"/>, so plain HTTP obeys the same routes, pins, address policy and deadline as tunnels.
+/// The TLS-originating variant wraps each dialed connection in TLS itself (server name and trust from the route) and
+/// speaks HTTP/1.1 inside, so its pools never mix with plain ones.
 /// </summary>
 internal sealed class ForwardingInvoker : IDisposable
 {
-    public ForwardingInvoker(UpstreamConnector connector)
+    public ForwardingInvoker(UpstreamConnector connector, bool originateTls = false)
     {
         var handler = new SocketsHttpHandler
         {
@@ -20,22 +24,63 @@ internal sealed class ForwardingInvoker : IDisposable
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
-            EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             MaxConnectionsPerServer = int.MaxValue,
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var destination = ToDestination(context.DnsEndPoint);
-                var socket = await connector.ConnectAsync(destination, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
+            ConnectCallback = originateTls
+                ? (context, cancellationToken) => ConnectTlsAsync(connector, context, cancellationToken)
+                : async (context, cancellationToken) =>
+                {
+                    var socket = await connector.ConnectAsync(ToDestination(context.DnsEndPoint), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                },
         };
         Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
     public HttpMessageInvoker Invoker { get; }
+
+    private static async ValueTask<Stream> ConnectTlsAsync(UpstreamConnector connector, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        if (!context.InitialRequestMessage.Options.TryGetValue(TlsOrigination.Key, out var tls))
+        {
+            throw new InvalidOperationException("a TLS-originating request without its route");
+        }
+
+        var socket = await connector.ConnectToAsync(tls.DialTarget, cancellationToken);
+        var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        try
+        {
+            await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = tls.ServerName,
+                RemoteCertificateValidationCallback = tls.Route.TrustedCas is { } cas ? (_, certificate, _, errors) => Trusted(certificate, errors, cas) : null,
+            }, cancellationToken);
+            return stream;
+        }
+        catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException)
+        {
+            await stream.DisposeAsync();
+            throw new UpstreamConnectException(ConnectFailureKind.Tls, $"TLS to {tls.DialTarget} as '{tls.ServerName}' failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The name must match (checked by SslStream); the chain must end at one of the route's CAs.</summary>
+    private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection cas)
+    {
+        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(cas);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
 
     private static Destination ToDestination(DnsEndPoint endPoint)
     {

@@ -70,7 +70,7 @@ public static class EgressHostingExtensions
 
         // Plain HTTP: YARP's forwarder with one shared invoker.
         services.AddHttpForwarder();
-        services.AddSingleton<ForwardingInvoker>();
+        services.AddSingleton<ForwardingInvokers>();
         services.AddSingleton<EgressHttpTransformer>();
         services.AddSingleton<ForwardProxyHandler>();
 

@@ -117,6 +117,9 @@ internal readonly record struct Destination
         return TryParseHost(host, port, out destination, out error);
     }
 
+    /// <summary>A destination for an already normalized host name (from another destination) on another port.</summary>
+    public static Destination ForHost(string normalizedHost, int port) => new(normalizedHost, port, null);
+
     /// <summary>Parses a bare host (name or IPv4 literal) with a known port.</summary>
     public static bool TryParseHost(ReadOnlySpan<char> host, int port, out Destination destination, out string error)
     {

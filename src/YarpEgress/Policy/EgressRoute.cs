@@ -1,13 +1,44 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace YarpEgress.Policy;
 
-/// <summary>One compiled route: which destinations it takes, and the fixed upstream they are dialed at.</summary>
-internal sealed class EgressRoute(int order, HostPattern pattern, int? port, Destination upstream) : IHostRule
+/// <summary>One compiled route: which destinations it takes, where they are dialed, and whether plain HTTP goes out as HTTPS.</summary>
+internal sealed class EgressRoute(int order, HostPattern pattern, int? port) : IHostRule
 {
     public int Order { get; } = order;
 
     public HostPattern Pattern { get; } = pattern;
 
-    public Destination Upstream { get; } = upstream;
+    /// <summary>A fixed upstream to dial instead of the requested destination.</summary>
+    public Destination? Upstream { get; init; }
+
+    /// <summary>The requested host, dialed on this port instead.</summary>
+    public int? UpstreamPort { get; init; }
+
+    /// <summary>Plain HTTP leaves as HTTPS.</summary>
+    public bool UpstreamTls { get; init; }
+
+    /// <summary>With TLS: the server name sent and validated, when not the requested host.</summary>
+    public string? Sni { get; init; }
+
+    /// <summary>With TLS: the only CAs trusted, when not the system's.</summary>
+    public X509Certificate2Collection? TrustedCas { get; init; }
 
     public bool MatchesPort(int candidate) => port is null || port == candidate;
+
+    /// <summary>Where a requested destination that this route took is dialed.</summary>
+    public Destination DialTarget(in Destination requested)
+    {
+        if (Upstream is { } fixedUpstream)
+        {
+            return fixedUpstream;
+        }
+
+        if (UpstreamPort is { } upstreamPort)
+        {
+            return Destination.ForHost(requested.Host, upstreamPort);
+        }
+
+        return requested;
+    }
 }

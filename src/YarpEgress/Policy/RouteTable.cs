@@ -17,7 +17,10 @@ internal sealed class RouteTable
 
     public int Count => _routes.Count;
 
-    /// <summary>Where to dial for a requested destination: a route's fixed upstream, or the destination itself.</summary>
-    public Destination DialTarget(in Destination requested) =>
-        requested.IsAddress || _routes.Count == 0 ? requested : _routes.FindFirst(requested.Host, requested.Port)?.Upstream ?? requested;
+    /// <summary>The first route that takes the destination (IP literals are never routed), or null.</summary>
+    public EgressRoute? Find(in Destination requested) =>
+        requested.IsAddress || _routes.Count == 0 ? null : _routes.FindFirst(requested.Host, requested.Port);
+
+    /// <summary>Where to dial for a requested destination: as its route says, or the destination itself.</summary>
+    public Destination DialTarget(in Destination requested) => Find(requested) is { } route ? route.DialTarget(requested) : requested;
 }

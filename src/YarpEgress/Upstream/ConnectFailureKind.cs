@@ -20,4 +20,7 @@ internal enum ConnectFailureKind
 
     /// <summary>The destination's circuit breaker is open after repeated failures (503).</summary>
     CircuitOpen,
+
+    /// <summary>TLS the gateway originated failed: certificate, name or handshake (502).</summary>
+    Tls,
 }

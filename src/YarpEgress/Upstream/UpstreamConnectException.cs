@@ -23,6 +23,7 @@ internal sealed class UpstreamConnectException(ConnectFailureKind kind, string m
         ConnectFailureKind.Unreachable => "unreachable",
         ConnectFailureKind.Timeout => "timeout",
         ConnectFailureKind.AddressDenied => "address_denied",
+        ConnectFailureKind.Tls => "tls",
         _ => "circuit_open",
     };
 }

@@ -25,10 +25,13 @@ internal sealed partial class UpstreamConnector(
     ILogger<UpstreamConnector> logger)
 {
     /// <param name="requested">The allowed destination; a matching route may send the dial to a fixed upstream.</param>
-    public async ValueTask<Socket> ConnectAsync(Destination requested, CancellationToken cancellationToken)
+    public ValueTask<Socket> ConnectAsync(Destination requested, CancellationToken cancellationToken) =>
+        ConnectToAsync(config.Current.Routes.DialTarget(requested), cancellationToken);
+
+    /// <summary>Dials exactly this destination (its route already applied by the caller).</summary>
+    public async ValueTask<Socket> ConnectToAsync(Destination destination, CancellationToken cancellationToken)
     {
         var snapshot = config.Current;
-        var destination = snapshot.Routes.DialTarget(requested);
         var candidates = await ResolveAsync(destination, snapshot.HostPins, cancellationToken);
         var allowed = Check(destination, candidates);
         try

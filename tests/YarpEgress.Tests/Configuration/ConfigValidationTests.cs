@@ -166,7 +166,10 @@ public sealed class ConfigValidationTests : IDisposable
                 "Routes": [
                   { "Host": "**.ok.example", "Upstream": "mirror.internal:443" },
                   { "Host": "a..b", "Port": 70000, "Upstream": "x" },
-                  { "Host": "c.example" }
+                  { "Host": "c.example" },
+                  { "Host": "d.example", "Upstream": "d:1", "UpstreamPort": 2, "Sni": "x.example" },
+                  { "Host": "e.example", "UpstreamTls": true, "Sni": "bad..sni", "CaPath": "/nonexistent/ca.pem" },
+                  { "Host": "**.aliyuncs.com", "Port": 80, "UpstreamTls": true, "UpstreamPort": 443 }
                 ]
               }
             }
@@ -176,9 +179,14 @@ public sealed class ConfigValidationTests : IDisposable
                 "Egress:Routes:1:Host: 'a..b' is not a valid host pattern: it has an empty label",
                 "Egress:Routes:1:Port: 70000 is not a port (1-65535)",
                 "Egress:Routes:1:Upstream: 'x' has no port",
-                "Egress:Routes:2:Upstream: a route needs the host:port to dial",
+                "Egress:Routes:2: a route needs Upstream, UpstreamPort or UpstreamTls",
+                "Egress:Routes:3: give Upstream (host:port) or UpstreamPort (same host), not both",
+                "Egress:Routes:3: Sni and CaPath apply with UpstreamTls only",
+                "Egress:Routes:4:Sni: 'bad..sni' is not a valid host name: it has an empty label",
+                errors[7],
             ],
             errors);
+        Assert.StartsWith("Egress:Routes:4:CaPath: cannot load '/nonexistent/ca.pem'", errors[7], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -64,6 +64,46 @@ public sealed class RouteTests
     }
 
     [Fact]
+    public async Task Plain_HTTP_leaves_as_HTTPS_validated_for_the_requested_host_with_per_request_metrics()
+    {
+        await using var https = await HttpUpstream.StartAsync();
+        var ca = TestCertificates.WriteRootPem();
+        await using var gateway = await TestGateway.StartAsync(ConfigWithRoutes(
+            allow: [new { Host = "*.example.test", Ports = new[] { "80" } }],
+            routes:
+            [
+                new { Host = "a.example.test", Port = (int?)80, UpstreamTls = true, UpstreamPort = (int?)https.HttpsPort, Sni = (string?)null, CaPath = ca },
+                new { Host = "b.example.test", Port = (int?)80, UpstreamTls = true, UpstreamPort = (int?)https.HttpsPort, Sni = (string?)"a.example.test", CaPath = ca },
+                new { Host = "c.example.test", Port = (int?)80, UpstreamTls = true, UpstreamPort = (int?)https.HttpsPort, Sni = (string?)"wrong.test", CaPath = ca },
+                new { Host = "d.example.test", Port = (int?)80, UpstreamTls = true, UpstreamPort = (int?)https.HttpsPort, Sni = (string?)null, CaPath = (string?)null },
+            ]) is var config ? AddPins(config) : null!);
+        using var client = gateway.CreateClient();
+
+        var response = await client.GetAsync("http://a.example.test/echo?tls=1");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("scheme=https\n", body, StringComparison.Ordinal);
+        Assert.Contains("target=/echo?tls=1\n", body, StringComparison.Ordinal);
+        Assert.Contains($"host: a.example.test:{https.HttpsPort}\n", body, StringComparison.Ordinal);
+
+        // An Sni override the certificate covers; one it does not; and the system trust store, which lacks the test CA.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("http://b.example.test/echo")).StatusCode);
+        var wrongName = await client.GetAsync("http://c.example.test/echo");
+        Assert.Equal(HttpStatusCode.BadGateway, wrongName.StatusCode);
+        Assert.Contains("as 'wrong.test' failed", await wrongName.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("yarp-egress; error=tls_certificate_error", wrongName.Headers.GetValues("Proxy-Status").Single());
+        Assert.Equal(HttpStatusCode.BadGateway, (await client.GetAsync("http://d.example.test/echo")).StatusCode);
+    }
+
+    private static object AddPins(object config)
+    {
+        var node = (System.Text.Json.Nodes.JsonNode)config;
+        node["Egress"]!["Hosts"] = System.Text.Json.JsonSerializer.SerializeToNode(
+            new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1", ["b.example.test"] = "127.0.0.1", ["c.example.test"] = "127.0.0.1", ["d.example.test"] = "127.0.0.1" });
+        return node;
+    }
+
+    [Fact]
     public async Task A_fixed_upstream_is_still_under_the_address_policy()
     {
         await using var gateway = await TestGateway.StartAsync(ConfigWithRoutes(
