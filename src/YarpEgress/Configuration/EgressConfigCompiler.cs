@@ -1,5 +1,6 @@
 using System.Net;
 using YarpEgress.Policy;
+using YarpEgress.Tls;
 using YarpEgress.Upstream;
 
 namespace YarpEgress.Configuration;
@@ -238,7 +239,7 @@ internal static class EgressConfigCompiler
                 errors.Add($"{key}:Sni: '{route.Sni}' is not a valid host name: {error}");
             }
 
-            var cas = route.CaPath is null ? null : LoadCas(route.CaPath, $"{key}:CaPath", errors);
+            var cas = route.CaPath is null ? null : CertificateTrust.LoadCas(route.CaPath, $"{key}:CaPath", errors);
             if (errors.Count == before)
             {
                 routes.Add(new EgressRoute(i, pattern, route.Port)
@@ -253,27 +254,6 @@ internal static class EgressConfigCompiler
         }
 
         return new RouteTable(routes);
-    }
-
-    private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection? LoadCas(string path, string key, List<string> errors)
-    {
-        try
-        {
-            var cas = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
-            cas.ImportFromPemFile(path);
-            if (cas.Count > 0)
-            {
-                return cas;
-            }
-
-            errors.Add($"{key}: '{path}' holds no PEM certificate");
-        }
-        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
-        {
-            errors.Add($"{key}: cannot load '{path}': {ex.Message}");
-        }
-
-        return null;
     }
 
     private static List<IPNetwork> ParseNetworks(List<string> entries, string key, List<string> errors)

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using YarpEgress.Tls;
 
 namespace YarpEgress.Configuration;
 
@@ -53,23 +54,7 @@ internal sealed class TlsTermination(SslStreamCertificateContext certificate, X5
             errors.Add($"{key}:CertificatePath: cannot load '{options.CertificatePath}' with key '{options.KeyPath}': {ex.Message}");
         }
 
-        X509Certificate2Collection? cas = null;
-        if (!string.IsNullOrWhiteSpace(options.ClientCaPath))
-        {
-            try
-            {
-                cas = new X509Certificate2Collection();
-                cas.ImportFromPemFile(options.ClientCaPath);
-                if (cas.Count == 0)
-                {
-                    errors.Add($"{key}:ClientCaPath: '{options.ClientCaPath}' holds no PEM certificate");
-                }
-            }
-            catch (Exception ex) when (ex is IOException or CryptographicException or UnauthorizedAccessException)
-            {
-                errors.Add($"{key}:ClientCaPath: cannot load '{options.ClientCaPath}': {ex.Message}");
-            }
-        }
+        var cas = string.IsNullOrWhiteSpace(options.ClientCaPath) ? null : CertificateTrust.LoadCas(options.ClientCaPath, $"{key}:ClientCaPath", errors);
 
         return errors.Count > before || context is null ? null : new TlsTermination(context, cas);
     }

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using YarpEgress.Policy;
+using YarpEgress.Tls;
 using YarpEgress.Upstream;
 
 namespace YarpEgress.Forwarding;
@@ -67,20 +68,9 @@ internal sealed class ForwardingInvoker : IDisposable
     }
 
     /// <summary>The name must match (checked by SslStream); the chain must end at one of the route's CAs.</summary>
-    private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection cas)
-    {
-        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(cas);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
-    }
+    private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection cas) =>
+        (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) == 0
+        && CertificateTrust.ChainsTo(certificate, cas);
 
     private static Destination ToDestination(DnsEndPoint endPoint)
     {

@@ -1,9 +1,9 @@
 using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using YarpEgress.Configuration;
+using YarpEgress.Tls;
 
 namespace YarpEgress.Sni;
 
@@ -36,21 +36,6 @@ internal static class SniListenOptionsExtensions
     {
         ServerCertificateContext = termination.Certificate,
         ClientCertificateRequired = termination.ClientCas is not null,
-        RemoteCertificateValidationCallback = termination.ClientCas is { } cas ? (_, certificate, _, _) => ChainsTo(certificate, cas) : null,
+        RemoteCertificateValidationCallback = termination.ClientCas is { } cas ? (_, certificate, _, _) => CertificateTrust.ChainsTo(certificate, cas) : null,
     };
-
-    private static bool ChainsTo(X509Certificate? certificate, X509Certificate2Collection roots)
-    {
-        if (certificate is null)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
-    }
 }
