@@ -224,9 +224,33 @@ internal static class EgressConfigCompiler
                 errors.Add($"{key}: give Upstream (host:port) or UpstreamPort (same host), not both");
             }
 
-            if (string.IsNullOrWhiteSpace(route.Upstream) && route.UpstreamPort is null && !route.UpstreamTls)
+            Destination? via = null;
+            if (route.Via is not null)
             {
-                errors.Add($"{key}: a route needs Upstream, UpstreamPort or UpstreamTls");
+                const string scheme = "http://";
+                if (!route.Via.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+                    || !Destination.TryParse(route.Via.AsSpan(scheme.Length).TrimEnd('/'), defaultPort: 3128, out var parent, out error))
+                {
+                    errors.Add($"{key}:Via: '{route.Via}' is not a parent proxy address such as http://proxy.corp:3128");
+                }
+                else
+                {
+                    via = parent;
+                }
+
+                if (route.UpstreamTls)
+                {
+                    errors.Add($"{key}: Via and UpstreamTls do not combine (the parent proxy carries plain HTTP as it is)");
+                }
+            }
+            else if (route.ViaAuthorization is not null)
+            {
+                errors.Add($"{key}:ViaAuthorization: applies with Via only");
+            }
+
+            if (string.IsNullOrWhiteSpace(route.Upstream) && route.UpstreamPort is null && !route.UpstreamTls && route.Via is null)
+            {
+                errors.Add($"{key}: a route needs Upstream, UpstreamPort, UpstreamTls or Via");
             }
 
             if (!route.UpstreamTls && (route.Sni is not null || route.CaPath is not null))
@@ -249,6 +273,8 @@ internal static class EgressConfigCompiler
                     UpstreamTls = route.UpstreamTls,
                     Sni = route.Sni,
                     TrustedCas = cas,
+                    Via = via,
+                    ViaAuthorization = route.ViaAuthorization,
                 });
             }
         }

@@ -29,4 +29,13 @@ public sealed class RouteOptions
 
     /// <summary>With <see cref="UpstreamTls"/>: trust only the CAs in this PEM file instead of the system's.</summary>
     public string? CaPath { get; set; }
+
+    /// <summary>
+    /// Reach the destination through this parent HTTP proxy (<c>http://host:port</c>): CONNECT for tunnels and SNI,
+    /// absolute-form requests for plain HTTP.
+    /// </summary>
+    public string? Via { get; set; }
+
+    /// <summary>With <see cref="Via"/>: the <c>Proxy-Authorization</c> value to send the parent (e.g. <c>Basic ...</c>).</summary>
+    public string? ViaAuthorization { get; set; }
 }

@@ -27,6 +27,7 @@ internal readonly record struct ProxyError(int StatusCode, string ProxyStatus, s
         ConnectFailureKind.AddressDenied => "destination_ip_prohibited",
         ConnectFailureKind.CircuitOpen => "destination_unavailable",
         ConnectFailureKind.Tls => "tls_certificate_error",
+        ConnectFailureKind.ParentProxy => "proxy_next_hop_error",
         _ => "destination_ip_unroutable",
     }, ex.Message);
 

@@ -23,10 +23,14 @@ internal sealed class EgressHttpTransformer : HttpTransformer
             proxyRequest.Headers.Remove(name);
         }
 
-        if (httpContext.Features.Get<TlsOrigination>() is { } tls)
+        if (httpContext.Features.Get<RoutedRequest>() is { } routed)
         {
-            proxyRequest.Options.Set(TlsOrigination.Key, tls);
-            proxyRequest.Headers.Host = tls.HostHeader;
+            proxyRequest.Options.Set(RoutedRequest.Key, routed);
+            proxyRequest.Headers.Host = routed.HostHeader;
+            if (routed.Route.ViaAuthorization is { } authorization)
+            {
+                proxyRequest.Headers.TryAddWithoutValidation("Proxy-Authorization", authorization);
+            }
         }
     }
 

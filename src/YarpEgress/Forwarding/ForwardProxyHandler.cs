@@ -65,14 +65,17 @@ internal sealed partial class ForwardProxyHandler(
 
         var invoker = invokers.Plain.Invoker;
         var prefix = HttpScheme + destination;
-        if (snapshot.Routes.Find(destination) is { UpstreamTls: true } route)
+        if (snapshot.Routes.Find(destination) is { } route && (route.UpstreamTls || route.Via is not null))
         {
-            // Leaves as HTTPS: the TLS invoker dials the route's target and wraps it in TLS; the URI only keys its pool.
-            var dialTarget = route.Upstream ?? Destination.ForHost(destination.Host, route.UpstreamPort ?? 443);
-            context.Features.Set(new TlsOrigination(route, dialTarget, destination.Host));
-            invoker = invokers.ForTls(route);
-            prefix = $"{HttpScheme}{destination.Host}:{dialTarget.Port}";
-            session.Opened($"https://{dialTarget}");
+            // Leaves as HTTPS (the TLS invoker dials the route's target and wraps it in TLS; the URI only keys its
+            // pool), or through the parent proxy (the URI is the absolute-form target sent to it).
+            var dialTarget = route.UpstreamTls
+                ? route.Upstream ?? Destination.ForHost(destination.Host, route.UpstreamPort ?? 443)
+                : route.DialTarget(destination);
+            context.Features.Set(new RoutedRequest(route, dialTarget, destination.Host));
+            invoker = invokers.For(route);
+            prefix = route.UpstreamTls ? $"{HttpScheme}{destination.Host}:{dialTarget.Port}" : HttpScheme + dialTarget;
+            session.Opened(route.Via is { } via ? $"via {via}" : $"https://{dialTarget}");
         }
         else
         {

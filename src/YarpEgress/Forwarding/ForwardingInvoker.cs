@@ -13,15 +13,19 @@ namespace YarpEgress.Forwarding;
 /// (no proxy of its own, no redirects, no decompression, no cookies) whose connections are dialed by the
 /// <see cref="UpstreamConnector"/>, so plain HTTP obeys the same routes, pins, address policy and deadline as tunnels.
 /// The TLS-originating variant wraps each dialed connection in TLS itself (server name and trust from the route) and
-/// speaks HTTP/1.1 inside, so its pools never mix with plain ones.
+/// speaks HTTP/1.1 inside; the parent-proxy variant sends absolute-form requests to the route's parent. Each has its
+/// own pools, which never mix with plain ones.
 /// </summary>
 internal sealed class ForwardingInvoker : IDisposable
 {
-    public ForwardingInvoker(UpstreamConnector connector, bool originateTls = false)
+    /// <param name="originateTls">Wrap each connection in TLS set up from the request's route.</param>
+    /// <param name="parent">Send absolute-form requests to this parent proxy.</param>
+    public ForwardingInvoker(UpstreamConnector connector, bool originateTls = false, Destination? parent = null)
     {
         var handler = new SocketsHttpHandler
         {
-            UseProxy = false,
+            UseProxy = parent is not null,
+            Proxy = parent is { } via ? new WebProxy($"http://{via}") : null,
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
@@ -44,7 +48,7 @@ internal sealed class ForwardingInvoker : IDisposable
 
     private static async ValueTask<Stream> ConnectTlsAsync(UpstreamConnector connector, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        if (!context.InitialRequestMessage.Options.TryGetValue(TlsOrigination.Key, out var tls))
+        if (!context.InitialRequestMessage.Options.TryGetValue(RoutedRequest.Key, out var tls))
         {
             throw new InvalidOperationException("a TLS-originating request without its route");
         }

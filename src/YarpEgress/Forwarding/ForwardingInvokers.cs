@@ -7,13 +7,13 @@ namespace YarpEgress.Forwarding;
 
 /// <summary>
 /// The invokers plain HTTP is forwarded with, one per kind of upstream connection (YARP's "an HttpMessageInvoker per
-/// cluster"): the shared plain one, and one per TLS-originating route, so each route's TLS settings get their own
-/// connection pool. Route invokers are rebuilt after a reload.
+/// cluster"): the shared plain one, and one per route that originates TLS or goes through a parent proxy, so each such
+/// route gets its own connection pool. Route invokers are rebuilt after a reload.
 /// </summary>
 internal sealed class ForwardingInvokers : IDisposable
 {
     private readonly UpstreamConnector _connector;
-    private readonly ConcurrentDictionary<EgressRoute, ForwardingInvoker> _tls = new();
+    private readonly ConcurrentDictionary<EgressRoute, ForwardingInvoker> _routed = new();
 
     public ForwardingInvokers(UpstreamConnector connector, EgressConfigStore config)
     {
@@ -21,18 +21,19 @@ internal sealed class ForwardingInvokers : IDisposable
         Plain = new ForwardingInvoker(connector);
         // A reload compiles new route objects: drop the old invokers (not disposed, so requests in flight finish; their
         // pools close idle connections by themselves).
-        config.Changed += _ => _tls.Clear();
+        config.Changed += _ => _routed.Clear();
     }
 
     public ForwardingInvoker Plain { get; }
 
-    public HttpMessageInvoker ForTls(EgressRoute route) =>
-        _tls.GetOrAdd(route, static (_, connector) => new ForwardingInvoker(connector, originateTls: true), _connector).Invoker;
+    /// <summary>The invoker of a route that originates TLS or goes through a parent proxy.</summary>
+    public HttpMessageInvoker For(EgressRoute route) =>
+        _routed.GetOrAdd(route, static (route, connector) => new ForwardingInvoker(connector, route.UpstreamTls, route.Via), _connector).Invoker;
 
     public void Dispose()
     {
         Plain.Dispose();
-        foreach (var invoker in _tls.Values)
+        foreach (var invoker in _routed.Values)
         {
             invoker.Dispose();
         }

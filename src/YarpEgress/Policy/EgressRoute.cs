@@ -24,6 +24,12 @@ internal sealed class EgressRoute(int order, HostPattern pattern, int? port) : I
     /// <summary>With TLS: the only CAs trusted, when not the system's.</summary>
     public X509Certificate2Collection? TrustedCas { get; init; }
 
+    /// <summary>A parent HTTP proxy the destination is reached through.</summary>
+    public Destination? Via { get; init; }
+
+    /// <summary>The <c>Proxy-Authorization</c> value for the parent, if any.</summary>
+    public string? ViaAuthorization { get; init; }
+
     public bool MatchesPort(int candidate) => port is null || port == candidate;
 
     /// <summary>Where a requested destination that this route took is dialed.</summary>

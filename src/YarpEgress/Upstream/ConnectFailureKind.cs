@@ -23,4 +23,7 @@ internal enum ConnectFailureKind
 
     /// <summary>TLS the gateway originated failed: certificate, name or handshake (502).</summary>
     Tls,
+
+    /// <summary>The parent proxy of a <c>Via</c> route refused or failed the request (502).</summary>
+    ParentProxy,
 }

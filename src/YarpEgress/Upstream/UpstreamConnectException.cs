@@ -24,6 +24,7 @@ internal sealed class UpstreamConnectException(ConnectFailureKind kind, string m
         ConnectFailureKind.Timeout => "timeout",
         ConnectFailureKind.AddressDenied => "address_denied",
         ConnectFailureKind.Tls => "tls",
+        ConnectFailureKind.ParentProxy => "parent_proxy",
         _ => "circuit_open",
     };
 }

@@ -5,6 +5,7 @@ using Polly.CircuitBreaker;
 using Polly.Timeout;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
+using YarpEgress.Tunneling;
 
 namespace YarpEgress.Upstream;
 
@@ -25,8 +26,33 @@ internal sealed partial class UpstreamConnector(
     ILogger<UpstreamConnector> logger)
 {
     /// <param name="requested">The allowed destination; a matching route may send the dial to a fixed upstream.</param>
-    public ValueTask<Socket> ConnectAsync(Destination requested, CancellationToken cancellationToken) =>
-        ConnectToAsync(config.Current.Routes.DialTarget(requested), cancellationToken);
+    public async ValueTask<Socket> ConnectAsync(Destination requested, CancellationToken cancellationToken)
+    {
+        var route = config.Current.Routes.Find(requested);
+        var target = route?.DialTarget(requested) ?? requested;
+        if (route?.Via is not { } via)
+        {
+            return await ConnectToAsync(target, cancellationToken);
+        }
+
+        // Through the parent: dial it (under the address policy like any upstream), then CONNECT to the target.
+        var parent = await ConnectToAsync(via, cancellationToken);
+        try
+        {
+            await ParentProxy.ConnectAsync(parent, via, target, route.ViaAuthorization, cancellationToken);
+            return parent;
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or UpstreamConnectException)
+        {
+            parent.Dispose();
+            if (ex is UpstreamConnectException)
+            {
+                throw;
+            }
+
+            throw new UpstreamConnectException(ConnectFailureKind.ParentProxy, $"parent proxy {via} failed during CONNECT {target}: {ex.Message}", ex);
+        }
+    }
 
     /// <summary>Dials exactly this destination (its route already applied by the caller).</summary>
     public async ValueTask<Socket> ConnectToAsync(Destination destination, CancellationToken cancellationToken)

@@ -104,6 +104,51 @@ public sealed class RouteTests
     }
 
     [Fact]
+    public async Task A_Via_route_goes_through_a_parent_proxy_for_CONNECT_and_plain_HTTP_and_passes_its_refusals_on()
+    {
+        await using var echo = TcpUpstream.Echo();
+        await using var http = await HttpUpstream.StartAsync();
+        var pins = new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1", ["b.example.test"] = "127.0.0.1" };
+
+        // The parent: a second YarpEgress that allows a.example.test only and requires nothing of the child.
+        await using var parent = await TestGateway.StartAsync(TestGateway.Config(
+            allow: [new { Host = "a.example.test", Ports = new[] { $"{echo.Port}", $"{http.HttpPort}" } }], hosts: pins));
+
+        // The child allows both names and sends everything through the parent, with a Proxy-Authorization of its own.
+        var child = System.Text.Json.JsonSerializer.SerializeToNode(TestGateway.Config(
+            allow: [new { Host = "*.example.test", Ports = new[] { $"{echo.Port}", $"{http.HttpPort}" } }]))!;
+        child["Egress"]!["Routes"] = System.Text.Json.JsonSerializer.SerializeToNode(new[]
+        {
+            new { Host = "**", Via = $"http://127.0.0.1:{parent.Proxy.Port}", ViaAuthorization = "Basic Y2hpbGQ6c2VjcmV0" },
+        });
+        await using var gateway = await TestGateway.StartAsync(child);
+
+        using (var raw = await RawClient.ConnectAsync(gateway.Proxy))
+        {
+            await raw.SendAsync($"CONNECT a.example.test:{echo.Port} HTTP/1.1\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 200", await raw.ReadHeadAsync(), StringComparison.Ordinal);
+            await raw.SendAsync("two hops");
+            Assert.Equal("two hops", Encoding.ASCII.GetString(await raw.ReadExactlyAsync(8)));
+        }
+
+        using var client = gateway.CreateClient();
+        var response = await client.GetAsync($"http://a.example.test:{http.HttpPort}/echo");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains($"host: a.example.test:{http.HttpPort}\n", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("proxy-authorization", body, StringComparison.Ordinal); // consumed by the parent
+
+        // The parent refuses b.example.test: the child says so, naming the parent.
+        var (head, refusal) = await RawClient.ConnectOnceAsync(gateway.Proxy, $"b.example.test:{echo.Port}");
+        Assert.StartsWith("HTTP/1.1 502", head, StringComparison.Ordinal);
+        Assert.Contains("Proxy-Status: yarp-egress; error=proxy_next_hop_error", head, StringComparison.Ordinal);
+        Assert.Equal($"parent proxy 127.0.0.1:{parent.Proxy.Port} refused CONNECT b.example.test:{echo.Port}: HTTP/1.1 403 Forbidden\n", refusal);
+        var plainRefusal = await client.GetAsync($"http://b.example.test:{http.HttpPort}/echo");
+        Assert.Equal(HttpStatusCode.Forbidden, plainRefusal.StatusCode); // the parent's own 403, passed back as it is
+        Assert.Contains("no Allow rule matches", await plainRefusal.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_fixed_upstream_is_still_under_the_address_policy()
     {
         await using var gateway = await TestGateway.StartAsync(ConfigWithRoutes(
