@@ -1,5 +1,11 @@
 using YarpEgress.Hosting;
 
+// `YarpEgress hash-password` prints the hash of a password read from standard input, for Clients:N:ProxyPasswordHash.
+if (args is [HashPasswordCommand.Name])
+{
+    return HashPasswordCommand.Run(Console.In, Console.Out, Console.Error);
+}
+
 // Before any socket exists: inline socket completions (measured; set the variable to 0 to opt out).
 SocketTuning.PreferInlineCompletions();
 

@@ -18,8 +18,9 @@ internal static class EgressConfigCompiler
         var before = errors.Count;
         var termination = ValidateListeners(options, errors);
         var rules = new List<PolicyRule>();
-        CompileRules(options.Allow, RuleKind.Allow, rules, errors);
-        CompileRules(options.Deny, RuleKind.Deny, rules, errors);
+        CompileRules(options.Allow, RuleKind.Allow, $"{Root}:Allow", rules, errors);
+        CompileRules(options.Deny, RuleKind.Deny, $"{Root}:Deny", rules, errors);
+        var clients = CompileClients(options.Clients, errors);
         var routes = CompileRoutes(options.Routes, errors);
         var pins = HostPins.Parse(options.Hosts, $"{Root}:Hosts", errors);
         var privateAllow = ParseNetworks(options.PrivateNetworks.Allow, $"{Root}:PrivateNetworks:Allow", errors);
@@ -30,7 +31,7 @@ internal static class EgressConfigCompiler
         ValidateTelemetry(options.Telemetry, errors);
         return errors.Count > before
             ? null
-            : new EgressSnapshot(options, new EgressPolicy(rules, options.Mode == EnforcementMode.Report), routes, pins, termination, privateAllow);
+            : new EgressSnapshot(options, new EgressPolicy(rules, options.Mode == EnforcementMode.Report), clients, routes, pins, termination, privateAllow);
     }
 
     private static Dictionary<string, TlsTermination> ValidateListeners(EgressOptions options, List<string> errors)
@@ -118,12 +119,68 @@ internal static class EgressConfigCompiler
         }
     }
 
-    private static void CompileRules(List<RuleOptions> list, RuleKind kind, List<PolicyRule> rules, List<string> errors)
+    private static ClientDirectory CompileClients(List<ClientOptions> list, List<string> errors)
+    {
+        var clients = new List<ClientPolicy>(list.Count);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var client = list[i];
+            var key = $"{Root}:Clients:{i}";
+            var before = errors.Count;
+            if (string.IsNullOrWhiteSpace(client.Name) || !names.Add(client.Name))
+            {
+                errors.Add($"{key}:Name: {(string.IsNullOrWhiteSpace(client.Name) ? "a client needs a name" : $"'{client.Name}' is used by another client")}");
+            }
+
+            var sources = ParseNetworks(client.Sources, $"{key}:Sources", errors);
+            PasswordHash? password = null;
+            if (client.ProxyUser is not null)
+            {
+                if (string.IsNullOrEmpty(client.ProxyUser) || client.ProxyUser.Contains(':', StringComparison.Ordinal))
+                {
+                    errors.Add($"{key}:ProxyUser: a user name, without ':'");
+                }
+
+                if (!PasswordHash.TryParse(client.ProxyPasswordHash, out password))
+                {
+                    errors.Add($"{key}:ProxyPasswordHash: give the hash printed by 'YarpEgress hash-password' (pbkdf2-sha256$...), never the password");
+                }
+            }
+            else if (client.ProxyPasswordHash is not null)
+            {
+                errors.Add($"{key}:ProxyPasswordHash: applies with ProxyUser only");
+            }
+
+            if (client.Sources.Count == 0 && client.ProxyUser is null)
+            {
+                errors.Add($"{key}: a client needs Sources, a ProxyUser, or both");
+            }
+
+            var rules = new List<PolicyRule>();
+            CompileRules(client.Allow, RuleKind.Allow, $"{key}:Allow", rules, errors);
+            CompileRules(client.Deny, RuleKind.Deny, $"{key}:Deny", rules, errors);
+            if (errors.Count == before)
+            {
+                RuleSet allow = new(), deny = new();
+                foreach (var rule in rules)
+                {
+                    (rule.Kind == RuleKind.Allow ? allow : deny).Add(rule);
+                }
+
+                clients.Add(new ClientPolicy(client.Name, sources, client.ProxyUser, password, allow, deny));
+            }
+        }
+
+        return new ClientDirectory(clients);
+    }
+
+    private static void CompileRules(List<RuleOptions> list, RuleKind kind, string listKey, List<PolicyRule> rules, List<string> errors)
     {
         for (var i = 0; i < list.Count; i++)
         {
             var rule = list[i];
-            var key = $"{Root}:{kind}:{i}";
+            var key = $"{listKey}:{i}";
             var ports = rule.Ports is null
                 ? (kind == RuleKind.Allow ? PortSet.Web : PortSet.All)
                 : PortSet.Parse(rule.Ports, $"{key}:Ports", errors);

@@ -10,7 +10,7 @@ namespace YarpEgress.Configuration;
 internal static class EgressConfigLoader
 {
     private static readonly string[] KnownKeys =
-        [nameof(EgressOptions.Listeners), nameof(EgressOptions.Admin), nameof(EgressOptions.Allow), nameof(EgressOptions.Deny), nameof(EgressOptions.Routes),
+        [nameof(EgressOptions.Listeners), nameof(EgressOptions.Admin), nameof(EgressOptions.Allow), nameof(EgressOptions.Deny), nameof(EgressOptions.Routes), nameof(EgressOptions.Clients),
          nameof(EgressOptions.Hosts), nameof(EgressOptions.Timeouts), nameof(EgressOptions.Limits), nameof(EgressOptions.Policy), nameof(EgressOptions.Telemetry),
          nameof(EgressOptions.Mode), nameof(EgressOptions.PrivateNetworks), nameof(EgressOptions.Dns), nameof(EgressOptions.CircuitBreaker)];
 
@@ -44,6 +44,7 @@ internal static class EgressConfigLoader
             Allow = BindList<RuleOptions>(section.GetSection(nameof(EgressOptions.Allow)), errors),
             Deny = BindList<RuleOptions>(section.GetSection(nameof(EgressOptions.Deny)), errors),
             Routes = BindList<RouteOptions>(section.GetSection(nameof(EgressOptions.Routes)), errors),
+            Clients = BindList<ClientOptions>(section.GetSection(nameof(EgressOptions.Clients)), errors),
             Admin = BindObject<AdminOptions>(section.GetSection(nameof(EgressOptions.Admin)), errors),
             Timeouts = BindObject<TimeoutOptions>(section.GetSection(nameof(EgressOptions.Timeouts)), errors),
             Limits = BindObject<LimitOptions>(section.GetSection(nameof(EgressOptions.Limits)), errors),

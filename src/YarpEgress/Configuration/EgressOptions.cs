@@ -15,6 +15,9 @@ public sealed class EgressOptions
 
     public List<RuleOptions> Deny { get; set; } = [];
 
+    /// <summary>Named clients, by source address and/or proxy credentials, with rules of their own.</summary>
+    public List<ClientOptions> Clients { get; set; } = [];
+
     /// <summary>How allowed destinations are reached (first match wins); without a match, the requested destination is dialed.</summary>
     public List<RouteOptions> Routes { get; set; } = [];
 

@@ -11,6 +11,7 @@ namespace YarpEgress.Configuration;
 internal sealed class EgressSnapshot(
     EgressOptions options,
     EgressPolicy policy,
+    ClientDirectory clients,
     RouteTable routes,
     HostPins hostPins,
     IReadOnlyDictionary<string, TlsTermination> tlsTermination,
@@ -19,6 +20,9 @@ internal sealed class EgressSnapshot(
     public EgressOptions Options { get; } = options;
 
     public EgressPolicy Policy { get; } = policy;
+
+    /// <summary><c>Egress:Clients</c>: who a connection belongs to, and the rules that adds.</summary>
+    public ClientDirectory Clients { get; } = clients;
 
     /// <summary><c>Egress:Routes</c>: where allowed destinations are dialed.</summary>
     public RouteTable Routes { get; } = routes;

@@ -107,7 +107,15 @@ internal sealed partial class ConnectTunnelMiddleware(
             return;
         }
 
-        var decision = snapshot.Policy.Decide(destination);
+        if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as System.Net.IPEndPoint)?.Address, request.ProxyAuthorization, out var client))
+        {
+            session.Rejected("credentials_required", destination.Host);
+            await RefuseAsync(context, session, ProxyError.CredentialsRequired());
+            return;
+        }
+
+        session.ClientName = client?.Name;
+        var decision = snapshot.Policy.Decide(destination, client);
         session.Decided(decision);
         if (!decision.IsAllowed)
         {

@@ -19,6 +19,12 @@ internal readonly record struct ProxyError(int StatusCode, string ProxyStatus, s
 
     public static ProxyError Denied(in PolicyDecision decision) => new(403, "http_request_denied", decision.Reason);
 
+    /// <summary>407: the client this source belongs to must send its proxy credentials (answered with a Basic challenge).</summary>
+    public static ProxyError CredentialsRequired() => new(407, "http_request_denied", "proxy credentials are required for this client, or were wrong");
+
+    /// <summary>The <c>Proxy-Authenticate</c> challenge a 407 carries.</summary>
+    public const string Challenge = "Basic realm=\"yarp-egress\", charset=\"UTF-8\"";
+
     public static ProxyError From(UpstreamConnectException ex) => new(ex.StatusCode, ex.Kind switch
     {
         ConnectFailureKind.Dns => "dns_error",

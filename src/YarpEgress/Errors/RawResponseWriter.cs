@@ -15,7 +15,8 @@ internal static class RawResponseWriter
         var response = string.Create(CultureInfo.InvariantCulture,
             $"HTTP/1.1 {error.StatusCode} {ReasonPhrases.GetReasonPhrase(error.StatusCode)}\r\n" +
             $"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n" +
-            $"Proxy-Status: {error.ProxyStatusHeader}\r\nConnection: close\r\n\r\n{body}");
+            $"Proxy-Status: {error.ProxyStatusHeader}\r\n{(error.StatusCode == 407 ? $"Proxy-Authenticate: {ProxyError.Challenge}\r\n" : string.Empty)}" +
+            $"Connection: close\r\n\r\n{body}");
         return ClientTransport.SendFinalAsync(context, ClientTransport.RawSocket(context), Encoding.UTF8.GetBytes(response), time);
     }
 }

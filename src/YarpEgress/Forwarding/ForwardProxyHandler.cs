@@ -54,7 +54,15 @@ internal sealed partial class ForwardProxyHandler(
         }
 
         var snapshot = config.Current;
-        var decision = snapshot.Policy.Decide(destination);
+        if (!snapshot.Clients.TryIdentify(context.Connection.RemoteIpAddress, context.Request.Headers.ProxyAuthorization, out var client))
+        {
+            session.Rejected("credentials_required", destination.Host);
+            await WriteErrorAsync(context, ProxyError.CredentialsRequired());
+            return;
+        }
+
+        session.ClientName = client?.Name;
+        var decision = snapshot.Policy.Decide(destination, client);
         session.Decided(decision);
         if (!decision.IsAllowed)
         {
@@ -185,6 +193,11 @@ internal sealed partial class ForwardProxyHandler(
         context.Response.ContentType = "text/plain; charset=utf-8";
         context.Response.ContentLength = body.Length;
         context.Response.Headers["Proxy-Status"] = error.ProxyStatusHeader;
+        if (error.StatusCode == 407)
+        {
+            context.Response.Headers.ProxyAuthenticate = ProxyError.Challenge;
+        }
+
         return context.Response.Body.WriteAsync(body).AsTask();
     }
 

@@ -23,14 +23,15 @@ internal sealed class EgressPolicy
 
     public int RuleCount => _allow.Count + _deny.Count + _reportDeny.Count;
 
-    public PolicyDecision Decide(in Destination destination)
+    /// <summary>Decides for a destination; a client's rules add to the global ones, and a global Deny still wins.</summary>
+    public PolicyDecision Decide(in Destination destination, ClientPolicy? client = null)
     {
-        if (_deny.Find(destination) is { } deny)
+        if ((_deny.Find(destination) ?? client?.Deny.Find(destination)) is { } deny)
         {
             return new PolicyDecision(_reportOnly ? DecisionOutcome.Reported : DecisionOutcome.Denied, deny, destination);
         }
 
-        var allow = _allow.Find(destination);
+        var allow = _allow.Find(destination) ?? client?.Allow.Find(destination);
         if (allow is null)
         {
             return new PolicyDecision(_reportOnly ? DecisionOutcome.Reported : DecisionOutcome.Denied, null, destination);

@@ -118,7 +118,16 @@ internal sealed partial class SniRouter(
             return false;
         }
 
-        var decision = snapshot.Policy.Decide(destination);
+        // A TLS connection carries no proxy credentials: clients that need them do not match here.
+        if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as IPEndPoint)?.Address, proxyAuthorization: null, out var client))
+        {
+            session.Rejected("credentials_required", destination.Host);
+            LogRefused(logger, session.Id, listener.Name, name, "its client must authenticate, which a TLS connection cannot");
+            return false;
+        }
+
+        session.ClientName = client?.Name;
+        var decision = snapshot.Policy.Decide(destination, client);
         session.Decided(decision);
         if (!decision.IsAllowed)
         {

@@ -11,8 +11,8 @@ internal static partial class AccessLog
     public const string Category = "YarpEgress.AccessLog";
 
     [LoggerMessage(EventId = 600, EventName = "Access", Level = LogLevel.Information,
-        Message = "{Protocol} {Listener} {Client} -> {Host}:{Port} {Decision} rule={Rule} status={Status} upstream={Upstream} alpn={Alpn} " +
+        Message = "{Protocol} {Listener} {Client} client={ClientName} -> {Host}:{Port} {Decision} rule={Rule} status={Status} upstream={Upstream} alpn={Alpn} " +
                   "client_bytes_in={BytesFromClient} client_bytes_out={BytesToClient} duration_ms={DurationMs} end={End} start={Start}")]
-    public static partial void Write(ILogger logger, string protocol, string listener, string client, string? host, int port, string decision,
+    public static partial void Write(ILogger logger, string protocol, string listener, string client, string clientName, string? host, int port, string decision,
         string? rule, int? status, string? upstream, string? alpn, long bytesFromClient, long bytesToClient, double durationMs, string end, DateTimeOffset start);
 }

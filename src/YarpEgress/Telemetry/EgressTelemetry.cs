@@ -56,6 +56,7 @@ internal sealed class EgressTelemetry
             { "protocol", session.Protocol },
             { "destination_host", hostLabel },
             { "destination_port", port == 0 ? "-" : port.ToString(CultureInfo.InvariantCulture) },
+            { "client", session.ClientName ?? "-" },
         };
         if (_config.Current.Options.Telemetry.ClientAddressLabel)
         {
@@ -68,7 +69,7 @@ internal sealed class EgressTelemetry
     internal void Finished(ProxySession session, TimeSpan elapsed)
     {
         _live.TryRemove(session.Id, out _);
-        AccessLog.Write(_accessLog, session.Protocol, session.Listener, session.Client, session.Host, session.Port, session.Decision, session.Rule,
+        AccessLog.Write(_accessLog, session.Protocol, session.Listener, session.Client, session.ClientName ?? "-", session.Host, session.Port, session.Decision, session.Rule,
             session.StatusCode, session.Upstream, session.Alpn, session.BytesFromClient, session.BytesToClient, Math.Round(elapsed.TotalMilliseconds, 3),
             session.End, session.StartTime);
     }

@@ -54,6 +54,9 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
 
     public string? Alpn { get; set; }
 
+    /// <summary>The <c>Egress:Clients</c> name the connection was recognised as, if any.</summary>
+    public string? ClientName { get; set; }
+
     public string? Upstream { get; private set; }
 
     public string Decision { get; private set; } = "none";

@@ -11,9 +11,14 @@ internal sealed class RawClient : IDisposable
 
     public Socket Socket { get; }
 
-    public static async Task<RawClient> ConnectAsync(IPEndPoint endPoint)
+    public static async Task<RawClient> ConnectAsync(IPEndPoint endPoint, IPAddress? from = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (from is not null)
+        {
+            socket.Bind(new IPEndPoint(from, 0)); // a loopback source address of the test's choosing
+        }
+
         await socket.ConnectAsync(endPoint);
         return new RawClient(socket);
     }

@@ -1,0 +1,23 @@
+namespace YarpEgress.Configuration;
+
+/// <summary>
+/// <c>Egress:Clients:N</c>: a named client, picked by source address and/or proxy credentials, whose Allow and Deny
+/// rules apply in addition to the global ones (a global Deny still wins).
+/// </summary>
+public sealed class ClientOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Source CIDRs the client connects from; empty: any source.</summary>
+    public List<string> Sources { get; set; } = [];
+
+    /// <summary>When set, the client must send <c>Proxy-Authorization: Basic</c> with this user and its password.</summary>
+    public string? ProxyUser { get; set; }
+
+    /// <summary>The password's hash, as printed by <c>YarpEgress hash-password</c> (never the password itself).</summary>
+    public string? ProxyPasswordHash { get; set; }
+
+    public List<RuleOptions> Allow { get; set; } = [];
+
+    public List<RuleOptions> Deny { get; set; } = [];
+}

@@ -1,0 +1,41 @@
+using System.Net;
+
+namespace YarpEgress.Policy;
+
+/// <summary>One compiled client: how it is recognised, and the rules it adds to the global allowlist.</summary>
+internal sealed class ClientPolicy(string name, IReadOnlyList<IPNetwork> sources, string? proxyUser, PasswordHash? password, RuleSet allow, RuleSet deny)
+{
+    public string Name { get; } = name;
+
+    public string? ProxyUser { get; } = proxyUser;
+
+    public RuleSet Allow { get; } = allow;
+
+    public RuleSet Deny { get; } = deny;
+
+    public bool ComesFrom(IPAddress? source)
+    {
+        if (sources.Count == 0)
+        {
+            return true;
+        }
+
+        if (source is null)
+        {
+            return false;
+        }
+
+        source = source.IsIPv4MappedToIPv6 ? source.MapToIPv4() : source;
+        foreach (var network in sources)
+        {
+            if (network.Contains(source))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public bool Accepts(string user, string passwordText) => user == ProxyUser && password is not null && password.Verify(passwordText);
+}
