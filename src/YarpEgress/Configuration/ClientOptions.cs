@@ -17,6 +17,12 @@ public sealed class ClientOptions
     /// <summary>The password's hash, as printed by <c>YarpEgress hash-password</c> (never the password itself).</summary>
     public string? ProxyPasswordHash { get; set; }
 
+    /// <summary>
+    /// On Terminate-mode SNI listeners with a <c>ClientCaPath</c>: names (certificate subject CN or DNS SAN) of verified
+    /// client certificates that identify this client, as Smokescreen does with mTLS.
+    /// </summary>
+    public List<string> CertificateNames { get; set; } = [];
+
     public List<RuleOptions> Allow { get; set; } = [];
 
     public List<RuleOptions> Deny { get; set; } = [];

@@ -152,9 +152,9 @@ internal static class EgressConfigCompiler
                 errors.Add($"{key}:ProxyPasswordHash: applies with ProxyUser only");
             }
 
-            if (client.Sources.Count == 0 && client.ProxyUser is null)
+            if (client.Sources.Count == 0 && client.ProxyUser is null && client.CertificateNames.Count == 0)
             {
-                errors.Add($"{key}: a client needs Sources, a ProxyUser, or both");
+                errors.Add($"{key}: a client needs Sources, a ProxyUser or CertificateNames");
             }
 
             var rules = new List<PolicyRule>();
@@ -168,7 +168,7 @@ internal static class EgressConfigCompiler
                     (rule.Kind == RuleKind.Allow ? allow : deny).Add(rule);
                 }
 
-                clients.Add(new ClientPolicy(client.Name, sources, client.ProxyUser, password, allow, deny));
+                clients.Add(new ClientPolicy(client.Name, sources, client.ProxyUser, password, client.CertificateNames, allow, deny));
             }
         }
 

@@ -28,7 +28,7 @@ internal sealed class ClientDirectory(IReadOnlyList<ClientPolicy> clients)
         var challenged = false;
         foreach (var candidate in clients)
         {
-            if (!candidate.ComesFrom(source))
+            if (candidate.IsCertificateOnly || !candidate.ComesFrom(source))
             {
                 continue;
             }
@@ -43,6 +43,20 @@ internal sealed class ClientDirectory(IReadOnlyList<ClientPolicy> clients)
         }
 
         return !challenged;
+    }
+
+    /// <summary>The first client that owns one of a verified client certificate's names, or null.</summary>
+    public ClientPolicy? ByCertificate(IReadOnlyList<string> names)
+    {
+        foreach (var candidate in clients)
+        {
+            if (candidate.Owns(names))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     private static (string? User, string? Password) ParseBasic(string? header)

@@ -3,11 +3,21 @@ using System.Net;
 namespace YarpEgress.Policy;
 
 /// <summary>One compiled client: how it is recognised, and the rules it adds to the global allowlist.</summary>
-internal sealed class ClientPolicy(string name, IReadOnlyList<IPNetwork> sources, string? proxyUser, PasswordHash? password, RuleSet allow, RuleSet deny)
+internal sealed class ClientPolicy(
+    string name,
+    IReadOnlyList<IPNetwork> sources,
+    string? proxyUser,
+    PasswordHash? password,
+    IReadOnlyList<string> certificateNames,
+    RuleSet allow,
+    RuleSet deny)
 {
     public string Name { get; } = name;
 
     public string? ProxyUser { get; } = proxyUser;
+
+    /// <summary>Recognised by client certificate only: never by source address.</summary>
+    public bool IsCertificateOnly => sources.Count == 0 && ProxyUser is null;
 
     public RuleSet Allow { get; } = allow;
 
@@ -31,6 +41,23 @@ internal sealed class ClientPolicy(string name, IReadOnlyList<IPNetwork> sources
             if (network.Contains(source))
             {
                 return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when one of the certificate's names (subject CN, DNS SANs) is one of this client's.</summary>
+    public bool Owns(IReadOnlyList<string> names)
+    {
+        foreach (var name in names)
+        {
+            foreach (var own in certificateNames)
+            {
+                if (string.Equals(name, own, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
             }
         }
 

@@ -10,6 +10,9 @@ internal sealed class SniRoute(Destination destination, ProxySession session)
 
     public ProxySession Session { get; } = session;
 
+    /// <summary>The allowlist decision waits for the client certificate (mTLS listeners with certificate-named clients).</summary>
+    public bool DecideAfterHandshake { get; init; }
+
     /// <summary>Set once the terminating handshake succeeded and the relay began.</summary>
     public bool HandshakeDone { get; set; }
 }

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
@@ -48,7 +51,10 @@ internal sealed partial class SniRouter(
                 return;
             }
 
-            if (!TryRoute(context, listener, read.Hello, snapshot, session, out var destination))
+            // With client certificates the client, and so its rules, is known only after the handshake: decide then.
+            var byCertificate = terminate && snapshot.TlsTermination.GetValueOrDefault(listener.Name)?.ClientCas is not null && snapshot.Clients.Count > 0;
+            if (!TryParseName(context, listener, read.Hello, session, out var destination)
+                || (!byCertificate && !TryAllow(listener, destination, snapshot, session, context)))
             {
                 await RefuseAsync(context, TlsAlert.UnrecognizedName);
                 return;
@@ -56,7 +62,7 @@ internal sealed partial class SniRouter(
 
             if (terminate)
             {
-                var route = new SniRoute(destination, session);
+                var route = new SniRoute(destination, session) { DecideAfterHandshake = byCertificate };
                 context.Features.Set(route);
                 await next(context); // Kestrel's TLS handshake, then OnTerminatedAsync
                 if (!route.HandshakeDone)
@@ -92,6 +98,11 @@ internal sealed partial class SniRouter(
         }
 
         route.HandshakeDone = true;
+        if (route.DecideAfterHandshake && !AllowByCertificate(context, route))
+        {
+            return; // the handshake is over: no alert to send, the connection just closes
+        }
+
         var (upstream, _) = await tunnels.DialAsync(route.Session, route.Destination);
         if (upstream is not null)
         {
@@ -99,7 +110,40 @@ internal sealed partial class SniRouter(
         }
     }
 
-    private bool TryRoute(ConnectionContext context, ListenerOptions listener, ClientHello hello, EgressSnapshot snapshot, ProxySession session, out Destination destination)
+    /// <summary>After an mTLS handshake: the verified certificate's names pick the client, whose rules join the decision.</summary>
+    private bool AllowByCertificate(ConnectionContext context, SniRoute route)
+    {
+        var snapshot = config.Current;
+        var certificate = context.Features.Get<ITlsConnectionFeature>()?.ClientCertificate;
+        var client = certificate is null ? null : snapshot.Clients.ByCertificate(CertificateNames(certificate));
+        route.Session.ClientName = client?.Name;
+        var decision = snapshot.Policy.Decide(route.Destination, client);
+        route.Session.Decided(decision);
+        if (!decision.IsAllowed)
+        {
+            LogRefused(logger, route.Session.Id, route.Session.Listener, route.Destination.ToString(), decision.Reason);
+        }
+
+        return decision.IsAllowed;
+    }
+
+    private static List<string> CertificateNames(X509Certificate2 certificate)
+    {
+        var names = new List<string>();
+        if (certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false) is { Length: > 0 } commonName)
+        {
+            names.Add(commonName);
+        }
+
+        if (certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault() is { } san)
+        {
+            names.AddRange(san.EnumerateDnsNames());
+        }
+
+        return names;
+    }
+
+    private bool TryParseName(ConnectionContext context, ListenerOptions listener, ClientHello hello, ProxySession session, out Destination destination)
     {
         destination = default;
         var name = hello.ServerName ?? listener.DefaultHost;
@@ -117,6 +161,13 @@ internal sealed partial class SniRouter(
             LogRefused(logger, session.Id, listener.Name, name, error);
             return false;
         }
+
+        return true;
+    }
+
+    private bool TryAllow(ListenerOptions listener, Destination destination, EgressSnapshot snapshot, ProxySession session, ConnectionContext context)
+    {
+        var name = destination.ToString();
 
         // A TLS connection carries no proxy credentials: clients that need them do not match here.
         if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as IPEndPoint)?.Address, proxyAuthorization: null, out var client))

@@ -76,7 +76,7 @@ public sealed class ClientDirectoryTests
                 "Egress:Clients:0:Sources:0: '10.0.0.1/8' is not a CIDR range (address/prefix with no host bits set, or one address)",
                 "Egress:Clients:1:Name: 'a' is used by another client",
                 "Egress:Clients:1:ProxyPasswordHash: give the hash printed by 'YarpEgress hash-password' (pbkdf2-sha256$...), never the password",
-                "Egress:Clients:2: a client needs Sources, a ProxyUser, or both",
+                "Egress:Clients:2: a client needs Sources, a ProxyUser or CertificateNames",
                 "Egress:Clients:3:Allow:0:Host: 'w*w.x' is not a valid host pattern: '*' must stand alone in a label ('w*w')",
             ],
             errors);
