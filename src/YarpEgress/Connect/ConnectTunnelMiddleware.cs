@@ -109,7 +109,7 @@ internal sealed partial class ConnectTunnelMiddleware(
 
         if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as System.Net.IPEndPoint)?.Address, request.ProxyAuthorization, out var client))
         {
-            session.Rejected("credentials_required", destination.Host);
+            session.Rejected("credentials_required", destination);
             await RefuseAsync(context, session, ProxyError.CredentialsRequired());
             return;
         }

@@ -56,7 +56,7 @@ internal sealed partial class ForwardProxyHandler(
         var snapshot = config.Current;
         if (!snapshot.Clients.TryIdentify(context.Connection.RemoteIpAddress, context.Request.Headers.ProxyAuthorization, out var client))
         {
-            session.Rejected("credentials_required", destination.Host);
+            session.Rejected("credentials_required", destination);
             await WriteErrorAsync(context, ProxyError.CredentialsRequired());
             return;
         }

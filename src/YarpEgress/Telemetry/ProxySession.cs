@@ -96,6 +96,13 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         }
     }
 
+    /// <summary>Refused before the allowlist was asked (no usable credentials): the destination is known, no label for it.</summary>
+    public void Rejected(string end, in Destination requested)
+    {
+        Port = requested.Port;
+        Rejected(end, requested.Host);
+    }
+
     /// <summary>Something the client sent could not be used (bad head, bad name); no destination label.</summary>
     public void Rejected(string end, string? requested)
     {
