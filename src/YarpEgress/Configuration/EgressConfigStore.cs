@@ -67,7 +67,7 @@ internal sealed partial class EgressConfigStore : IDisposable
         for (var i = 0; i < a.Listeners.Count; i++)
         {
             var (x, y) = (a.Listeners[i], b.Listeners[i]);
-            if (x.Name != y.Name || x.Address != y.Address || x.Port != y.Port || x.Protocol != y.Protocol)
+            if (x.Name != y.Name || x.Address != y.Address || x.Port != y.Port || x.Protocol != y.Protocol || x.Tls?.Mode != y.Tls?.Mode)
             {
                 return false;
             }
@@ -87,6 +87,6 @@ internal sealed partial class EgressConfigStore : IDisposable
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Configuration error: {Error}")]
     private static partial void LogConfigError(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Listener or admin endpoints changed; they take effect after a restart")]
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Listener or admin endpoints, protocols or TLS modes changed; they take effect after a restart")]
     private static partial void LogListenersNeedRestart(ILogger logger);
 }

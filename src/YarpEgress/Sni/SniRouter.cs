@@ -25,10 +25,12 @@ internal sealed partial class SniRouter(
     TimeProvider time,
     ILogger<SniRouter> logger)
 {
-    public async Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next, ListenerOptions listener)
+    /// <param name="bound">The listener as bound at start-up: its TLS mode is fixed; its UpstreamPort and DefaultHost reload.</param>
+    public async Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next, ListenerOptions bound)
     {
         var snapshot = config.Current;
-        var terminate = (listener.Tls?.Mode ?? SniTlsMode.Passthrough) == SniTlsMode.Terminate;
+        var terminate = (bound.Tls?.Mode ?? SniTlsMode.Passthrough) == SniTlsMode.Terminate;
+        var listener = Current(snapshot, bound);
         var read = await ClientHelloReader.PeekAsync(context.Transport.Input, snapshot.Limits.MaxClientHelloBytes, snapshot.Timeouts.ClientHello, time, context.ConnectionClosed);
         if (read.Status == ClientHelloStatus.Incomplete && !read.TimedOut)
         {
@@ -108,6 +110,19 @@ internal sealed partial class SniRouter(
         {
             await tunnels.RelayAsync(context, clientSocket: null, upstream, route.Session);
         }
+    }
+
+    private static ListenerOptions Current(EgressSnapshot snapshot, ListenerOptions bound)
+    {
+        foreach (var listener in snapshot.Options.Listeners)
+        {
+            if (string.Equals(listener.Name, bound.Name, StringComparison.OrdinalIgnoreCase) && listener.Protocol == ListenerProtocol.Sni)
+            {
+                return listener;
+            }
+        }
+
+        return bound;
     }
 
     /// <summary>After an mTLS handshake: the verified certificate's names pick the client, whose rules join the decision.</summary>

@@ -80,6 +80,31 @@ public sealed class ReloadTests
     }
 
     [Fact]
+    public async Task An_SNI_listener_takes_a_new_UpstreamPort_without_a_restart()
+    {
+        await using var first = TcpUpstream.Echo();
+        await using var second = TcpUpstream.Echo();
+        object Config(int upstreamPort) => TestGateway.Config(
+            allow: [new { Host = "a.example.test", Ports = new[] { $"{first.Port}", $"{second.Port}" } }],
+            hosts: new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1" },
+            listeners: [new { Name = "tls", Address = "127.0.0.1", Port = 0, Protocol = "Sni", UpstreamPort = upstreamPort }]);
+        await using var gateway = await TestGateway.StartAsync(Config(first.Port));
+        var hello = Sni.ClientHelloSamples.ChromiumStyle("a.example.test");
+        async Task SendHelloAsync()
+        {
+            using var raw = await RawClient.ConnectAsync(gateway.EndPoint("tls"));
+            await raw.SendAsync(hello);
+            Assert.Equal(hello, await raw.ReadExactlyAsync(hello.Length)); // echoed by whichever upstream took it
+        }
+
+        await SendHelloAsync();
+        Assert.True(await gateway.ReloadAsync(Config(second.Port)));
+        await SendHelloAsync();
+        Assert.Equal(1, first.Accepted);
+        Assert.Equal(1, second.Accepted);
+    }
+
+    [Fact]
     public async Task The_admin_listener_answers_health_and_never_proxies()
     {
         await using var gateway = await TestGateway.StartAsync(ConfigAllowing("a.example.test", 80));
