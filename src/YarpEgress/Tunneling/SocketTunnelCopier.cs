@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
 
 namespace YarpEgress.Tunneling;
@@ -71,7 +70,6 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
     {
         private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
         private readonly CancellationTokenSource _finished = new();
-        private List<ArraySegment<byte>>? _gather;
         private long _lastActivity = time.GetTimestamp();
         private int _stopReason = -1;
 
@@ -177,8 +175,8 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
         }
 
         /// <summary>
-        /// Sends what the client's pipe holds: the transport fills it in 4 KiB blocks, so a multi-block read goes out as
-        /// one gathered send (one syscall) instead of one send per block.
+        /// Sends what the client's pipe holds. The transport fills it in 4 KiB blocks, so a multi-block read is copied
+        /// into a pooled 64 KiB buffer and sent in as few sends (syscalls) as that takes, not one send per block.
         /// </summary>
         private async ValueTask SendAsync(ReadOnlySequence<byte> buffer)
         {
@@ -188,28 +186,20 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
                 return;
             }
 
-            var gather = _gather ??= new List<ArraySegment<byte>>(16);
-            gather.Clear();
-            foreach (var segment in buffer)
+            var chunk = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
             {
-                if (!MemoryMarshal.TryGetArray(segment, out var array))
+                while (!buffer.IsEmpty)
                 {
-                    // Not array-backed: block by block.
-                    foreach (var piece in buffer)
-                    {
-                        await upstream.SendAllAsync(piece, Token);
-                    }
-
-                    return;
+                    var length = (int)Math.Min(buffer.Length, chunk.Length);
+                    buffer.Slice(0, length).CopyTo(chunk);
+                    await upstream.SendAllAsync(chunk.AsMemory(0, length), Token);
+                    buffer = buffer.Slice(length);
                 }
-
-                gather.Add(array);
             }
-
-            var sent = await upstream.SendAsync(gather, SocketFlags.None);
-            if (sent < buffer.Length)
+            finally
             {
-                await upstream.SendAllAsync(buffer.Slice(sent).ToArray(), Token); // a short gathered send: rare
+                ArrayPool<byte>.Shared.Return(chunk);
             }
         }
 
