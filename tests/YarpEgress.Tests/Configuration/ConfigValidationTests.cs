@@ -205,10 +205,10 @@ public sealed class ConfigValidationTests : IDisposable
     }
 
     [Fact]
-    public void Every_config_file_shipped_in_appsettings_is_valid()
+    public void Every_config_file_shipped_in_appsettings_and_bench_is_valid()
     {
         var directory = Path.Combine(AppContext.BaseDirectory, "appsettings");
-        var files = Directory.GetFiles(directory, "*.json");
+        string[] files = [.. Directory.GetFiles(directory, "*.json"), RepositoryFiles.PathOf("bench", "perf-kit.json")];
         Assert.NotEmpty(files);
         foreach (var file in files)
         {
