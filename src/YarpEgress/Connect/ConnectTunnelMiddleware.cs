@@ -114,9 +114,7 @@ internal sealed partial class ConnectTunnelMiddleware(
             return;
         }
 
-        session.ClientName = client?.Name;
-        var decision = snapshot.Policy.Decide(destination, client);
-        session.Decided(decision);
+        var decision = session.Decide(snapshot.Policy, destination, client);
         if (!decision.IsAllowed)
         {
             LogDenied(logger, session.Id, destination.ToString(), decision.Reason);

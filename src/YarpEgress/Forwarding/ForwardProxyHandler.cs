@@ -61,9 +61,7 @@ internal sealed partial class ForwardProxyHandler(
             return;
         }
 
-        session.ClientName = client?.Name;
-        var decision = snapshot.Policy.Decide(destination, client);
-        session.Decided(decision);
+        var decision = session.Decide(snapshot.Policy, destination, client);
         if (!decision.IsAllowed)
         {
             LogDenied(logger, session.Id, context.Request.Method, destination.ToString(), decision.Reason);

@@ -131,9 +131,7 @@ internal sealed partial class SniRouter(
         var snapshot = config.Current;
         var certificate = context.Features.Get<ITlsConnectionFeature>()?.ClientCertificate;
         var client = certificate is null ? null : snapshot.Clients.ByCertificate(CertificateNames(certificate));
-        route.Session.ClientName = client?.Name;
-        var decision = snapshot.Policy.Decide(route.Destination, client);
-        route.Session.Decided(decision);
+        var decision = route.Session.Decide(snapshot.Policy, route.Destination, client);
         if (!decision.IsAllowed)
         {
             LogRefused(logger, route.Session.Id, route.Session.Listener, route.Destination.ToString(), decision.Reason);
@@ -192,9 +190,7 @@ internal sealed partial class SniRouter(
             return false;
         }
 
-        session.ClientName = client?.Name;
-        var decision = snapshot.Policy.Decide(destination, client);
-        session.Decided(decision);
+        var decision = session.Decide(snapshot.Policy, destination, client);
         if (!decision.IsAllowed)
         {
             LogRefused(logger, session.Id, listener.Name, name, decision.Reason);

@@ -55,7 +55,7 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
     public string? Alpn { get; set; }
 
     /// <summary>The <c>Egress:Clients</c> name the connection was recognised as, if any.</summary>
-    public string? ClientName { get; set; }
+    public string? ClientName { get; private set; }
 
     public string? Upstream { get; private set; }
 
@@ -74,8 +74,19 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
 
     public TimeSpan Age => _owner.Time.GetElapsedTime(_startTimestamp);
 
-    /// <summary>Records the allowlist's answer; only an allowed destination gets its (capped) host as a label.</summary>
-    public void Decided(in PolicyDecision decision)
+    /// <summary>
+    /// Asks the allowlist for this connection's client and records the answer: the client name and the decision go to
+    /// the metrics and the access log; only an allowed destination gets its (capped) host as a label.
+    /// </summary>
+    public PolicyDecision Decide(EgressPolicy policy, in Destination destination, ClientPolicy? client)
+    {
+        ClientName = client?.Name;
+        var decision = policy.Decide(destination, client);
+        Record(decision);
+        return decision;
+    }
+
+    private void Record(in PolicyDecision decision)
     {
         Host = decision.Destination.Host;
         Port = decision.Destination.Port;
