@@ -95,36 +95,21 @@ public sealed class ConfigValidationTests : IDisposable
     [Fact]
     public void Validates_SNI_listener_keys()
     {
-        var errors = Errors("""
-            {
-              "Egress": {
-                "Listeners": [
-                  { "Name": "proxy", "Port": 3128, "UpstreamPort": 443 },
-                  { "Name": "tls", "Port": 8443, "Protocol": "Sni", "UpstreamPort": 0, "DefaultHost": "bad..host" },
-                  { "Name": "term", "Port": 15443, "Protocol": "Sni", "Tls": { "Mode": "Terminate", "CertificatePath": "/nonexistent/tls.crt", "KeyPath": "/nonexistent/tls.key" } },
-                  { "Name": "term2", "Port": 15444, "Protocol": "Sni", "Tls": { "Mode": "Terminate" } },
-                  { "Name": "pass", "Port": 15445, "Protocol": "Sni", "Tls": { "Mode": "Passthrough", "KeyPath": "/x" } },
-                  { "Name": "typo", "Port": 15446, "Protocol": "Sni", "Tls": { "Mdoe": "Terminate" } }
-                ]
-              }
-            }
+        const string Listeners = """
+            { "Name": "proxy", "Port": 3128, "UpstreamPort": 443 },
+            { "Name": "tls", "Port": 8443, "Protocol": "Sni", "UpstreamPort": 0, "DefaultHost": "bad..host" },
+            { "Name": "term", "Port": 15443, "Protocol": "Sni", "Tls": { "Mode": "Terminate", "CertificatePath": "/nonexistent/tls.crt", "KeyPath": "/nonexistent/tls.key" } },
+            { "Name": "term2", "Port": 15444, "Protocol": "Sni", "Tls": { "Mode": "Terminate" } },
+            { "Name": "pass", "Port": 15445, "Protocol": "Sni", "Tls": { "Mode": "Passthrough", "KeyPath": "/x" } }
+            """;
+        var errors = Errors($$"""
+            { "Egress": { "Listeners": [ {{Listeners}}, { "Name": "typo", "Port": 15446, "Protocol": "Sni", "Tls": { "Mdoe": "Terminate" } } ] } }
             """);
         Assert.Contains("Egress:Listeners:5:Tls:Mdoe: unknown key", errors);
         Assert.Single(errors); // binding errors come first; fix them and the rest is reported
 
-        errors = Errors("""
-            {
-              "Egress": {
-                "Listeners": [
-                  { "Name": "proxy", "Port": 3128, "UpstreamPort": 443 },
-                  { "Name": "tls", "Port": 8443, "Protocol": "Sni", "UpstreamPort": 0, "DefaultHost": "bad..host" },
-                  { "Name": "term", "Port": 15443, "Protocol": "Sni", "Tls": { "Mode": "Terminate", "CertificatePath": "/nonexistent/tls.crt", "KeyPath": "/nonexistent/tls.key" } },
-                  { "Name": "term2", "Port": 15444, "Protocol": "Sni", "Tls": { "Mode": "Terminate" } },
-                  { "Name": "pass", "Port": 15445, "Protocol": "Sni", "Tls": { "Mode": "Passthrough", "KeyPath": "/x" } }
-                ],
-                "Timeouts": { "ClientHello": "00:00:00" }
-              }
-            }
+        errors = Errors($$"""
+            { "Egress": { "Listeners": [ {{Listeners}} ], "Timeouts": { "ClientHello": "00:00:00" } } }
             """);
         Assert.Equal(
             [
@@ -144,29 +129,22 @@ public sealed class ConfigValidationTests : IDisposable
     [Fact]
     public void Validates_routes()
     {
-        var errors = Errors("""
-            {
-              "Egress": {
-                "Listeners": [ { "Name": "proxy", "Port": 3128 } ],
-                "Routes": [
-                  { "Host": "**.ok.example", "Upstream": "mirror.internal:443" },
-                  { "Host": "a..b", "Port": 70000, "Upstream": "x" },
-                  { "Host": "c.example" },
-                  { "Host": "d.example", "Mirror": "http://parent:3128", "Upstream": "d:1" }
-                ]
-              }
-            }
+        const string Routes = """
+            { "Host": "**.ok.example", "Upstream": "mirror.internal:443" },
+            { "Host": "a..b", "Port": 70000, "Upstream": "x" },
+            { "Host": "c.example" }
+            """;
+        var errors = Errors($$"""
+            { "Egress": { "Listeners": [ { "Name": "proxy", "Port": 3128 } ], "Routes": [ {{Routes}}, { "Host": "d.example", "Mirror": "http://parent:3128", "Upstream": "d:1" } ] } }
             """);
         Assert.Equal(["Egress:Routes:3:Mirror: unknown key"], errors);
 
-        errors = Errors("""
+        errors = Errors($$"""
             {
               "Egress": {
                 "Listeners": [ { "Name": "proxy", "Port": 3128 } ],
                 "Routes": [
-                  { "Host": "**.ok.example", "Upstream": "mirror.internal:443" },
-                  { "Host": "a..b", "Port": 70000, "Upstream": "x" },
-                  { "Host": "c.example" },
+                  {{Routes}},
                   { "Host": "d.example", "Upstream": "d:1", "UpstreamPort": 2, "Sni": "x.example" },
                   { "Host": "e.example", "UpstreamTls": true, "Sni": "bad..sni", "CaPath": "/nonexistent/ca.pem" },
                   { "Host": "**.aliyuncs.com", "Port": 80, "UpstreamTls": true, "UpstreamPort": 443 },
