@@ -75,9 +75,7 @@ internal sealed partial class ForwardProxyHandler(
         {
             // Leaves as HTTPS (the TLS invoker dials the route's target and wraps it in TLS; the URI only keys its
             // pool), or through the parent proxy (the URI is the absolute-form target sent to it).
-            var dialTarget = route.UpstreamTls
-                ? route.Upstream ?? Destination.ForHost(destination.Host, route.UpstreamPort ?? 443)
-                : route.DialTarget(destination);
+            var dialTarget = route.DialTarget(destination);
             context.Features.Set(new RoutedRequest(route, dialTarget, destination.Host));
             invoker = invokers.For(route);
             prefix = route.UpstreamTls ? $"{HttpScheme}{destination.Host}:{dialTarget.Port}" : HttpScheme + dialTarget;

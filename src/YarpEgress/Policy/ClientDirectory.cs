@@ -11,8 +11,6 @@ namespace YarpEgress.Policy;
 /// </summary>
 internal sealed class ClientDirectory(IReadOnlyList<ClientPolicy> clients)
 {
-    public static readonly ClientDirectory Empty = new([]);
-
     public int Count => clients.Count;
 
     /// <returns>False when credentials are required and missing or wrong (answer 407).</returns>

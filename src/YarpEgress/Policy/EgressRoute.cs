@@ -32,7 +32,7 @@ internal sealed class EgressRoute(int order, HostPattern pattern, int? port) : I
 
     public bool MatchesPort(int candidate) => port is null || port == candidate;
 
-    /// <summary>Where a requested destination that this route took is dialed.</summary>
+    /// <summary>Where a requested destination that this route took is dialed (HTTPS on 443 unless a port is given).</summary>
     public Destination DialTarget(in Destination requested)
     {
         if (Upstream is { } fixedUpstream)
@@ -45,6 +45,6 @@ internal sealed class EgressRoute(int order, HostPattern pattern, int? port) : I
             return Destination.ForHost(requested.Host, upstreamPort);
         }
 
-        return requested;
+        return UpstreamTls ? Destination.ForHost(requested.Host, 443) : requested;
     }
 }

@@ -1,26 +1,33 @@
 namespace YarpEgress.Policy;
 
-/// <summary>The compiled <c>Egress:Routes</c>: the first route whose host pattern and port match decides where to dial.</summary>
+/// <summary>
+/// The compiled <c>Egress:Routes</c>: the first route whose host pattern and port match decides how to reach a
+/// destination. <c>UpstreamTls</c> routes concern plain-HTTP requests only, so connections (tunnels, SNI, and the
+/// plain-HTTP dials that take no TLS route) look them up without those.
+/// </summary>
 internal sealed class RouteTable
 {
-    public static readonly RouteTable Empty = new([]);
-
-    private readonly HostRuleIndex<EgressRoute> _routes = new();
+    private readonly HostRuleIndex<EgressRoute> _all = new();
+    private readonly HostRuleIndex<EgressRoute> _connections = new();
 
     public RouteTable(IEnumerable<EgressRoute> routes)
     {
         foreach (var route in routes)
         {
-            _routes.Add(route);
+            _all.Add(route);
+            if (!route.UpstreamTls)
+            {
+                _connections.Add(route);
+            }
         }
     }
 
-    public int Count => _routes.Count;
+    /// <summary>For a plain-HTTP request: the first route that takes the destination (IP literals are never routed), or null.</summary>
+    public EgressRoute? Find(in Destination requested) => Find(_all, requested);
 
-    /// <summary>The first route that takes the destination (IP literals are never routed), or null.</summary>
-    public EgressRoute? Find(in Destination requested) =>
-        requested.IsAddress || _routes.Count == 0 ? null : _routes.FindFirst(requested.Host, requested.Port);
+    /// <summary>For a connection to dial: the first route that takes it, leaving out routes that originate TLS.</summary>
+    public EgressRoute? FindForConnection(in Destination requested) => Find(_connections, requested);
 
-    /// <summary>Where to dial for a requested destination: as its route says, or the destination itself.</summary>
-    public Destination DialTarget(in Destination requested) => Find(requested) is { } route ? route.DialTarget(requested) : requested;
+    private static EgressRoute? Find(HostRuleIndex<EgressRoute> index, in Destination requested) =>
+        requested.IsAddress || index.Count == 0 ? null : index.FindFirst(requested.Host, requested.Port);
 }

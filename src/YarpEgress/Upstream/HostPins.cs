@@ -6,8 +6,6 @@ namespace YarpEgress.Upstream;
 /// <summary><c>Egress:Hosts</c>: names pinned to addresses without DNS, matched like host names.</summary>
 internal sealed class HostPins
 {
-    public static readonly HostPins Empty = new(new Dictionary<string, IPAddress[]>(StringComparer.Ordinal));
-
     private readonly Dictionary<string, IPAddress[]> _pins;
 
     private HostPins(Dictionary<string, IPAddress[]> pins) => _pins = pins;

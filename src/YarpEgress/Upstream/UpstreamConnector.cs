@@ -28,7 +28,7 @@ internal sealed partial class UpstreamConnector(
     /// <param name="requested">The allowed destination; a matching route may send the dial to a fixed upstream.</param>
     public async ValueTask<Socket> ConnectAsync(Destination requested, CancellationToken cancellationToken)
     {
-        var route = config.Current.Routes.Find(requested);
+        var route = config.Current.Routes.FindForConnection(requested);
         var target = route?.DialTarget(requested) ?? requested;
         if (route?.Via is not { } via)
         {

@@ -95,6 +95,22 @@ public sealed class RouteTests
         Assert.Equal(HttpStatusCode.BadGateway, (await client.GetAsync("http://d.example.test/echo")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_TLS_origination_route_does_not_redirect_tunnels()
+    {
+        await using var echo = TcpUpstream.Echo();
+        await using var gateway = await TestGateway.StartAsync(ConfigWithRoutes(
+            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{echo.Port}" } }, new { Host = "a.example.test", Ports = new[] { $"{echo.Port}" } }],
+            routes: [new { Host = "a.example.test", Port = (int?)echo.Port, UpstreamTls = true, UpstreamPort = (int?)1 }]) is var config ? AddPins(config) : null!);
+
+        // The route would send plain HTTP to port 1 over TLS; a CONNECT to the same host and port is not plain HTTP.
+        using var raw = await RawClient.ConnectAsync(gateway.Proxy);
+        await raw.SendAsync($"CONNECT a.example.test:{echo.Port} HTTP/1.1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", await raw.ReadHeadAsync(), StringComparison.Ordinal);
+        await raw.SendAsync("direct");
+        Assert.Equal("direct", Encoding.ASCII.GetString(await raw.ReadExactlyAsync(6)));
+    }
+
     private static object AddPins(object config)
     {
         var node = (System.Text.Json.Nodes.JsonNode)config;
