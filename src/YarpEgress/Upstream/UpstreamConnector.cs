@@ -35,22 +35,27 @@ internal sealed partial class UpstreamConnector(
             return await ConnectToAsync(target, cancellationToken);
         }
 
-        // Through the parent: dial it (under the address policy like any upstream), then CONNECT to the target.
+        // Through the parent: dial it (under the address policy like any upstream), then CONNECT to the target, its
+        // answer also within the connect deadline, so a parent that accepts and stays silent cannot hold the client.
         var parent = await ConnectToAsync(via, cancellationToken);
+        var timeout = config.Current.Timeouts.Connect;
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
         try
         {
-            await ParentProxy.ConnectAsync(parent, via, target, route.ViaAuthorization, cancellationToken);
+            await ParentProxy.ConnectAsync(parent, via, target, route.ViaAuthorization, linked.Token);
             return parent;
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or UpstreamConnectException)
+        catch (UpstreamConnectException)
         {
             parent.Dispose();
-            if (ex is UpstreamConnectException)
-            {
-                throw;
-            }
-
-            throw new UpstreamConnectException(ConnectFailureKind.ParentProxy, $"parent proxy {via} failed during CONNECT {target}: {ex.Message}", ex);
+            throw;
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            parent.Dispose();
+            var what = deadline.IsCancellationRequested ? $"did not answer within {timeout.TotalSeconds:0.###} s" : $"failed: {ex.Message}";
+            throw new UpstreamConnectException(ConnectFailureKind.ParentProxy, $"parent proxy {via} {what} (CONNECT {target})", ex);
         }
     }
 

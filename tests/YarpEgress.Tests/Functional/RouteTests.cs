@@ -165,6 +165,26 @@ public sealed class RouteTests
     }
 
     [Fact]
+    public async Task A_silent_parent_proxy_is_cut_off_at_the_connect_deadline()
+    {
+        // A "parent" that accepts and never answers.
+        await using var silent = TcpUpstream.Start(async socket =>
+        {
+            var buffer = new byte[4096];
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+            }
+        });
+        var config = System.Text.Json.JsonSerializer.SerializeToNode(TestGateway.Config(
+            allow: [new { Host = "a.example.test", Ports = new[] { "443" } }], timeouts: new { Connect = "00:00:00.500" }))!;
+        config["Egress"]!["Routes"] = System.Text.Json.JsonSerializer.SerializeToNode(new[] { new { Host = "**", Via = $"http://127.0.0.1:{silent.Port}" } });
+        await using var gateway = await TestGateway.StartAsync(config);
+        var (head, body) = await RawClient.ConnectOnceAsync(gateway.Proxy, "a.example.test:443");
+        Assert.StartsWith("HTTP/1.1 502", head, StringComparison.Ordinal);
+        Assert.Equal($"parent proxy 127.0.0.1:{silent.Port} did not answer within 0.5 s (CONNECT a.example.test:443)\n", body);
+    }
+
+    [Fact]
     public async Task A_fixed_upstream_is_still_under_the_address_policy()
     {
         await using var gateway = await TestGateway.StartAsync(ConfigWithRoutes(
