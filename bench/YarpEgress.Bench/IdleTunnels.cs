@@ -1,84 +1,54 @@
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace YarpEgress.Bench;
 
 /// <summary>
-/// The soak scenario: N concurrent idle CONNECT tunnels through the proxy to a loopback echo upstream of our own, held,
-/// then closed; reports the proxy's RSS and open sockets at baseline, with the tunnels up, and after they closed.
+/// <c>idle-tunnels</c> and <c>idle-sni</c>: <c>--count</c> tunnels (CONNECT; SNI for <c>idle-sni</c>) each complete one exchange
+/// with the rr upstream and are then held idle; reports the proxy's RSS and open sockets at baseline, with the tunnels
+/// up, and after they closed, and the RSS per idle tunnel.
 /// </summary>
 internal static class IdleTunnels
 {
-    public static async Task<int> RunAsync(IPEndPoint proxy, int count, int? pid, TimeSpan settle)
+    public static async Task<int> RunAsync(BenchOptions options, Dialer dialer)
     {
-        using var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        upstream.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        upstream.Listen(4096);
-        var port = ((IPEndPoint)upstream.LocalEndPoint!).Port;
-        var accepted = new List<Socket>();
-        using var stop = new CancellationTokenSource();
-        var acceptLoop = Task.Run(async () =>
+        var settle = TimeSpan.FromSeconds(2);
+        var baseline = Report("baseline", options.Pid);
+        var clients = new List<Socket>(options.Count);
+        var buffer = new byte[4096];
+        for (var i = 0; i < options.Count; i++)
         {
-            try
+            var (socket, early) = await dialer.OpenAsync(UpstreamMode.RequestResponse, CancellationToken.None);
+            clients.Add(socket);
+            if (dialer.Path != PathKind.Sni)
             {
-                while (true)
-                {
-                    var socket = await upstream.AcceptAsync(stop.Token);
-                    lock (accepted)
-                    {
-                        accepted.Add(socket);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        });
-
-        var baseline = Report("baseline", pid);
-        var clients = new List<Socket>(count);
-        var request = Encoding.ASCII.GetBytes($"CONNECT 127.0.0.1:{port} HTTP/1.1\r\n\r\n");
-        var response = new byte[128];
-        for (var i = 0; i < count; i++)
-        {
-            var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await client.ConnectAsync(proxy);
-            await client.SendAsync(request, SocketFlags.None);
-            var read = await client.ReceiveAsync(response, SocketFlags.None);
-            if (!Encoding.ASCII.GetString(response, 0, read).StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
-            {
-                Console.Error.WriteLine($"tunnel {i}: {Encoding.ASCII.GetString(response, 0, read).Trim()}");
-                return 1;
+                await socket.SendAsync(dialer.Hello, SocketFlags.None);
             }
 
-            clients.Add(client);
+            for (var got = early; got < Upstreams.AnswerBytes;)
+            {
+                var read = await socket.ReceiveAsync(buffer, SocketFlags.None);
+                got += read > 0 ? read : throw new IOException($"tunnel {i} closed before the answer");
+            }
         }
 
         await Task.Delay(settle);
-        var open = Report($"{count} idle tunnels", pid);
-
-        // Both ends close (a tunnel ends when both directions are done).
+        var open = Report($"{options.Count} idle tunnels", options.Pid);
         foreach (var client in clients)
         {
             client.Dispose();
         }
 
-        await stop.CancelAsync();
-        await acceptLoop;
-        lock (accepted)
-        {
-            accepted.ForEach(s => s.Dispose());
-        }
-
         await Task.Delay(settle);
-        var closed = Report("closed", pid);
-        if (pid is not null)
+        var closed = Report("closed", options.Pid);
+        if (options.Pid is null)
         {
-            Console.WriteLine($"per idle tunnel: {(open.Rss - baseline.Rss) / (double)count:0.0} KiB RSS; after close: {closed.Rss - baseline.Rss} KiB above baseline, {closed.Sockets - baseline.Sockets} sockets left");
+            return 0;
         }
 
-        return closed.Sockets == baseline.Sockets || pid is null ? 0 : 1;
+        var perTunnel = (open.Rss - baseline.Rss) / (double)options.Count;
+        Console.WriteLine($"per idle tunnel: {perTunnel:0.0} KiB RSS; after close: {closed.Rss - baseline.Rss} KiB above baseline, {closed.Sockets - baseline.Sockets} sockets left");
+        Console.WriteLine(FormattableString.Invariant($"result scenario=idle-tunnels path={dialer.Path.ToString().ToLowerInvariant()} count={options.Count} value={perTunnel:0.0} unit=KiB/tunnel sockets_left={closed.Sockets - baseline.Sockets}"));
+        return closed.Sockets == baseline.Sockets ? 0 : 1;
     }
 
     private static (long Rss, int Sockets) Report(string stage, int? pid)

@@ -1,24 +1,40 @@
-using System.Globalization;
-using System.Net;
 using YarpEgress.Bench;
 
-// The load tool grows scenario by scenario (see README, Performance); today: the idle-tunnel soak.
-//   dotnet run --project bench/YarpEgress.Bench -- --scenario idle-tunnels --proxy 127.0.0.1:3128 --count 2000 --pid <gateway pid>
-var options = Args.Parse(args);
-var scenario = options.GetValueOrDefault("scenario", "idle-tunnels");
-var proxy = IPEndPoint.Parse(options.GetValueOrDefault("proxy", "127.0.0.1:3128"));
-var count = int.Parse(options.GetValueOrDefault("count", "2000"), CultureInfo.InvariantCulture);
-int? pid = options.TryGetValue("pid", out var pidText) ? int.Parse(pidText, CultureInfo.InvariantCulture) : null;
-var settle = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("settle", "2"), CultureInfo.InvariantCulture));
-
-return scenario switch
+// The load tool: drives any proxy at a given address with its own loopback upstreams, or goes --direct for the baseline.
+//   dotnet run -c Release --project bench/YarpEgress.Bench -- --scenario connect-bulk --proxy 127.0.0.1:13100 --pid <gateway pid>
+// README, Performance, has the scenarios and bench/run-matrix.sh runs them all.
+BenchOptions options;
+try
 {
-    "idle-tunnels" => await IdleTunnels.RunAsync(proxy, count, pid, settle),
-    _ => Fail($"unknown scenario '{scenario}' (known: idle-tunnels)"),
-};
-
-static int Fail(string message)
+    options = BenchOptions.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException)
 {
-    Console.Error.WriteLine(message);
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
     return 2;
+}
+
+ThreadPool.SetMinThreads(Math.Max(options.Concurrency, 16), 16);
+await using var upstreams = Upstreams.Start(options);
+var path = options.Direct ? PathKind.Direct : options.Scenario.StartsWith("sni-", StringComparison.Ordinal) || options.Scenario == "idle-sni" ? PathKind.Sni : PathKind.Connect;
+var dialer = new Dialer(path, options);
+var name = path.ToString().ToLowerInvariant();
+switch (options.Scenario)
+{
+    case "connect-bulk" or "sni-bulk":
+        (await BulkScenario.RunAsync(options, dialer)).Print(options, name, bulk: true);
+        return 0;
+    case "connect-newconn" or "sni-newconn":
+        (await NewConnectionScenario.RunAsync(options, dialer)).Print(options, name, bulk: false);
+        return 0;
+    case "http-get":
+        (await HttpGetScenario.RunAsync(options)).Print(options, options.Direct ? "direct" : "proxy", bulk: false);
+        return 0;
+    case "idle-tunnels" or "idle-sni":
+        return await IdleTunnels.RunAsync(options, dialer);
+    default:
+        Console.Error.WriteLine($"unknown scenario '{options.Scenario}'");
+        Console.Error.WriteLine(BenchOptions.Usage);
+        return 2;
 }
