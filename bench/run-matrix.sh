@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Runs every load scenario against YarpEgress and direct, alternating, and prints one markdown table of medians and
+# ratios. Builds Release, starts the gateway with bench/perf-kit.json (its SNI routes point at the load tool's
+# upstreams), warms it up, measures, stops it.
+#   bench/run-matrix.sh                    # RUNS=3 WARM=2 DUR=8 by default
+#   RUNS=1 DUR=3 bench/run-matrix.sh       # a quick look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}; WARM=${WARM:-2}; DUR=${DUR:-8}
+OUT=${OUT:-/tmp/yarp-egress-matrix}
+mkdir -p "$OUT"; : > "$OUT/results.txt"
+
+dotnet build src/YarpEgress -c Release -v q -nologo > /dev/null
+dotnet build bench/YarpEgress.Bench -c Release -v q -nologo > /dev/null
+GATEWAY="dotnet src/YarpEgress/bin/Release/net10.0/YarpEgress.dll --config bench/perf-kit.json"
+BENCH="dotnet bench/YarpEgress.Bench/bin/Release/net10.0/YarpEgress.Bench.dll"
+ulimit -n 20000
+
+pid=""
+start_gateway() {
+  $GATEWAY > "$OUT/gateway.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/13100) 2>/dev/null && return 0; sleep 0.1; done
+  echo "the gateway did not start; see $OUT/gateway.log" >&2; exit 1
+}
+stop_gateway() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
+trap stop_gateway EXIT
+
+# label|bench arguments
+SCENARIOS=(
+  "CONNECT, 1 stream down (MiB/s)|--scenario connect-bulk --direction down --concurrency 1"
+  "CONNECT, 1 stream up (MiB/s)|--scenario connect-bulk --direction up --concurrency 1"
+  "CONNECT, 8 streams down (MiB/s)|--scenario connect-bulk --direction down --concurrency 8"
+  "SNI, 1 stream down (MiB/s)|--scenario sni-bulk --direction down --concurrency 1"
+  "SNI, 1 stream up (MiB/s)|--scenario sni-bulk --direction up --concurrency 1"
+  "CONNECT, new tunnels, 64 in flight (conn/s)|--scenario connect-newconn --concurrency 64"
+  "SNI, new connections, 64 in flight (conn/s)|--scenario sni-newconn --concurrency 64"
+  "HTTP GET 1 KiB, keep-alive, 64 conns (req/s)|--scenario http-get --concurrency 64 --payload 1024"
+)
+
+start_gateway
+# JIT tiering settles in the first seconds: drive every path once before measuring.
+for entry in "${SCENARIOS[@]}"; do $BENCH ${entry#*|} --warmup 0 --duration 2 > /dev/null; done
+
+for run in $(seq 1 "$RUNS"); do
+  for entry in "${SCENARIOS[@]}"; do
+    label=${entry%%|*}; args=${entry#*|}
+    for path in direct gateway; do
+      extra=(--warmup "$WARM" --duration "$DUR")
+      [ "$path" = direct ] && extra+=(--direct true) || extra+=(--pid "$pid")
+      line=$($BENCH $args "${extra[@]}" | grep '^result ' || echo "result value=0 errors=failed")
+      echo "$label|$path|$line" | tee -a "$OUT/results.txt" >&2
+    done
+  done
+done
+
+# Idle memory on a freshly started gateway.
+for scenario in idle-tunnels idle-sni; do
+  stop_gateway; start_gateway; sleep 1
+  line=$($BENCH --scenario "$scenario" --count "${IDLE_N:-2000}" --pid "$pid" | grep '^result ' || echo "result value=0")
+  kind=CONNECT; [ "$scenario" = idle-sni ] && kind=SNI
+  echo "Idle tunnel, proxy RSS per tunnel, $kind (KiB)|gateway|$line" | tee -a "$OUT/results.txt" >&2
+done
+stop_gateway
+
+awk -F'|' -v runs="$RUNS" '
+  function field(line, key,   n, parts, i, kv) {
+    n = split(line, parts, " ")
+    for (i = 1; i <= n; i++) { split(parts[i], kv, "="); if (kv[1] == key) return kv[2] }
+    return ""
+  }
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  {
+    if (!($1 in seen)) { seen[$1] = 1; order[++count] = $1 }
+    key = $1 SUBSEP $2
+    values[key] = values[key] " " field($3, "value")
+    p99[key] = p99[key] " " field($3, "p99_us")
+    cpu[key] = cpu[key] " " (field($3, "proxy_cpu_us_per_op") field($3, "proxy_cpu_us_per_mib"))
+  }
+  END {
+    printf "| scenario | direct | YarpEgress | ratio | p99 direct / YarpEgress (us) | proxy CPU per op (us) |\n"
+    printf "|---|---|---|---|---|---|\n"
+    for (i = 1; i <= count; i++) {
+      s = order[i]; d = s SUBSEP "direct"; g = s SUBSEP "gateway"
+      dv = (d in values) ? median(values[d]) : ""
+      gv = median(values[g])
+      ratio = dv > 0 ? sprintf("%.2f", gv / dv) : "-"
+      lat = (p99[g] ~ /[0-9]/) ? sprintf("%s / %s", median(p99[d]), median(p99[g])) : "-"
+      c = (cpu[g] ~ /[0-9]/) ? sprintf("%.0f", median(cpu[g])) : "-"
+      printf "| %s | %s | %s | %s | %s | %s |\n", s, (dv == "" ? "-" : sprintf("%.0f", dv)), sprintf("%.1f", gv), ratio, lat, c
+    }
+    printf "\nmedians of %d run(s); raw result lines in the results file\n", runs
+  }' "$OUT/results.txt" | tee "$OUT/matrix.md"
