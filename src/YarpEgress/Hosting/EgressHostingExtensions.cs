@@ -17,6 +17,7 @@ using YarpEgress.Forwarding;
 using YarpEgress.Limits;
 using YarpEgress.Sni;
 using YarpEgress.Telemetry;
+using YarpEgress.Transport;
 using YarpEgress.Tunneling;
 using YarpEgress.Upstream;
 
@@ -56,7 +57,9 @@ public static class EgressHostingExtensions
         services.AddSingleton(sp => new EgressConfigStore(builder.Configuration, snapshot, sp.GetRequiredService<ILogger<EgressConfigStore>>()));
         services.AddSingleton<EgressEndpoints>();
 
-        // A connection arrives: connection limits first; shutdown drains.
+        // A connection arrives through the gateway's own socket transport (tunnels detach the socket from its pipes),
+        // meets the connection limits first; shutdown drains.
+        services.AddSingleton<IConnectionListenerFactory, EgressSocketTransportFactory>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<DrainCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());

@@ -2,15 +2,18 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using YarpEgress.Transport;
 
 namespace YarpEgress.Tunneling;
 
 /// <summary>
 /// Relays with half-close: a FIN from one side is passed on as a FIN to the other, and the tunnel ends when both
-/// directions are done; a reset on one side resets the other. Upload reads the client's input pipe (the transport
-/// owns the receive side); download goes straight to the client socket, because completing the transport's output
-/// pipe would shut down both directions of the client connection. A 64 KiB buffer is rented from the pool only
-/// after a zero-byte receive says data is waiting, so an idle tunnel holds no buffer.
+/// directions are done; a reset on one side resets the other. On the gateway's own transport the client socket is
+/// detached from the transport's pipes (<see cref="ISocketDetachFeature"/>) and both directions copy socket to socket.
+/// Otherwise upload reads the client's input pipe and download goes straight to the client socket (completing the
+/// transport's output pipe would shut down both directions), or, with no socket (TLS terminated), to the output pipe.
+/// A 64 KiB buffer is rented from the pool only after a zero-byte receive says data is waiting, so an idle tunnel
+/// holds no buffer.
 /// </summary>
 internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
 {
@@ -18,10 +21,22 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
 
     public async Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken)
     {
+        var detach = clientSocket is null ? null : client.Features.Get<ISocketDetachFeature>();
+        using var detached = detach is null ? null : await detach.DetachAsync();
+        if (detach is not null && detached is null)
+        {
+            Reset(upstream);
+            return new TunnelResult(0, 0, TunnelEnd.ClientReset); // the client left before the tunnel started
+        }
+
         using var relay = new Relay(upstream, meter, time, cancellationToken);
         var watchdog = relay.WatchAsync(timeouts);
-        var upload = relay.UploadAsync(client.Transport.Input);
-        var download = clientSocket is not null ? relay.DownloadToSocketAsync(clientSocket) : relay.DownloadToPipeAsync(client.Transport.Output);
+        var upload = detached is not null
+            ? relay.CopyAsync(detached.Socket, upstream, detached.Pending, upload: true)
+            : relay.UploadAsync(client.Transport.Input);
+        var download = clientSocket is not null
+            ? relay.CopyAsync(upstream, clientSocket, ReadOnlyMemory<byte>.Empty, upload: false)
+            : relay.DownloadToPipeAsync(client.Transport.Output);
 
         var (fromClient, uploadEnd) = await upload;
         var (fromUpstream, downloadEnd) = await download;
@@ -203,35 +218,59 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
             }
         }
 
-        public async Task<(long Bytes, TunnelEnd End)> DownloadToSocketAsync(Socket client)
+        /// <summary>
+        /// One direction, socket to socket: <paramref name="first"/> (bytes that arrived before the tunnel), then
+        /// whatever <paramref name="from"/> receives, until its FIN, which is passed on as a FIN to <paramref name="to"/>.
+        /// </summary>
+        public async Task<(long Bytes, TunnelEnd End)> CopyAsync(Socket from, Socket to, ReadOnlyMemory<byte> first, bool upload)
         {
+            var (fromReset, toReset) = upload ? (TunnelEnd.ClientReset, TunnelEnd.UpstreamReset) : (TunnelEnd.UpstreamReset, TunnelEnd.ClientReset);
             long total = 0;
-            while (true)
+            if (!first.IsEmpty)
             {
-                byte[]? buffer = null;
-                var stage = TunnelEnd.UpstreamReset;
                 try
                 {
-                    await upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Token);
-                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                    var read = await upstream.ReceiveAsync(buffer, SocketFlags.None, Token);
-                    if (read == 0)
-                    {
-                        TryShutdownSend(client);
-                        return (total, TunnelEnd.Closed);
-                    }
-
-                    stage = TunnelEnd.ClientReset;
-                    await client.SendAllAsync(buffer.AsMemory(0, read), Token);
-                    total += read;
-                    Touch();
-                    meter?.ToClient(read);
+                    await to.SendAllAsync(first, Token);
                 }
                 catch (OperationCanceledException)
                 {
                     return (total, TunnelEnd.Cancelled);
                 }
-                catch (SocketException)
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    _stop.Cancel();
+                    return (total, toReset);
+                }
+
+                total += first.Length;
+                Moved(first.Length, upload);
+            }
+
+            while (true)
+            {
+                byte[]? buffer = null;
+                var stage = fromReset;
+                try
+                {
+                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Token);
+                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                    var read = await from.ReceiveAsync(buffer, SocketFlags.None, Token);
+                    if (read == 0)
+                    {
+                        TryShutdownSend(to);
+                        return (total, TunnelEnd.Closed);
+                    }
+
+                    stage = toReset;
+                    await to.SendAllAsync(buffer.AsMemory(0, read), Token);
+                    total += read;
+                    Moved(read, upload);
+                }
+                catch (OperationCanceledException)
+                {
+                    return (total, TunnelEnd.Cancelled);
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
                 {
                     _stop.Cancel();
                     return (total, stage);
@@ -243,6 +282,19 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
                         ArrayPool<byte>.Shared.Return(buffer);
                     }
                 }
+            }
+        }
+
+        private void Moved(int bytes, bool upload)
+        {
+            Touch();
+            if (upload)
+            {
+                meter?.FromClient(bytes);
+            }
+            else
+            {
+                meter?.ToClient(bytes);
             }
         }
 
