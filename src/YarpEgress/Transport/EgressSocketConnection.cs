@@ -104,7 +104,9 @@ internal sealed class EgressSocketConnection : ConnectionContext,
         }
 
         // The receive loop waits in a zero-byte receive whenever the pipe has what arrived: cancelling it loses nothing.
+        // A flush waiting for room (the client sent more than the pipe holds) is cancelled too; its bytes are committed.
         _stopReceiving.Cancel();
+        _input.Writer.CancelPendingFlush();
         await _receiving;
         _output.Writer.Complete();
         await _sending;
@@ -166,7 +168,13 @@ internal sealed class EgressSocketConnection : ConnectionContext,
                 }
 
                 writer.Advance(received);
-                var flush = await writer.FlushAsync(_stopReceiving.Token);
+                // No token here: a flush cancelled by a token returns before committing what was received.
+                var flush = await writer.FlushAsync();
+                if (flush.IsCanceled && _stopReceiving.IsCancellationRequested)
+                {
+                    return; // detached
+                }
+
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
                     break;

@@ -73,6 +73,46 @@ public sealed class ConnectTunnelTests : IAsyncLifetime
         Assert.Equal("early-bytes", Encoding.ASCII.GetString(await raw.ReadExactlyAsync(11)));
     }
 
+    /// <summary>
+    /// The tunnel takes the client socket from the transport while the client may already be sending: bytes that
+    /// arrive during the hand-over were once lost (the receive loop's cancelled flush had not committed them).
+    /// </summary>
+    [Fact]
+    public async Task Forwards_bytes_sent_the_moment_the_200_arrives_every_time()
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            using var raw = await RawClient.ConnectAsync(_gateway.Proxy);
+            await raw.SendAsync($"CONNECT 127.0.0.1:{_echo.Port} HTTP/1.1\r\n\r\n");
+            Assert.Equal("HTTP/1.1 200 Connection Established\r\n\r\n", await raw.ReadHeadAsync());
+            await raw.SendAsync($"hello {i:D3}");
+            Assert.Equal($"hello {i:D3}", Encoding.ASCII.GetString(await raw.ReadExactlyAsync(9)));
+        }
+    }
+
+    [Fact]
+    public async Task Delivers_bytes_and_the_FIN_sent_together_with_the_head()
+    {
+        await using var counter = TcpUpstream.Start(async socket =>
+        {
+            var received = new MemoryStream();
+            var buffer = new byte[4096];
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+            {
+                received.Write(buffer, 0, read);
+            }
+
+            await socket.SendAsync(Encoding.ASCII.GetBytes($"got '{Encoding.ASCII.GetString(received.ToArray())}'"), SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Send);
+        });
+        using var raw = await RawClient.ConnectAsync(_gateway.Proxy);
+        await raw.SendAsync($"CONNECT 127.0.0.1:{counter.Port} HTTP/1.1\r\n\r\nall at once");
+        raw.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Equal("HTTP/1.1 200 Connection Established\r\n\r\n", await raw.ReadHeadAsync());
+        Assert.Equal("got 'all at once'", Encoding.ASCII.GetString(await raw.ReadToEndAsync()));
+    }
+
     [Fact]
     public async Task Passes_a_client_half_close_on_and_delivers_everything_after_it()
     {
