@@ -4,17 +4,19 @@
 # upstreams), warms it up, measures, stops it.
 #   bench/run-matrix.sh                    # RUNS=3 WARM=2 DUR=8 by default
 #   RUNS=1 DUR=3 bench/run-matrix.sh       # a quick look
+#   PIN=none bench/run-matrix.sh           # everything floats; default PIN=split: gateway on CPU 1, load and upstreams on CPU 0
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-3}; WARM=${WARM:-2}; DUR=${DUR:-8}
+RUNS=${RUNS:-3}; WARM=${WARM:-2}; DUR=${DUR:-8}; PIN=${PIN:-split}
+if [ "$PIN" = split ]; then ON_PROXY="taskset -c 1"; ON_LOAD="taskset -c 0"; else ON_PROXY=""; ON_LOAD=""; fi
 OUT=${OUT:-/tmp/yarp-egress-matrix}
 mkdir -p "$OUT"; : > "$OUT/results.txt"
 
 dotnet build src/YarpEgress -c Release -v q -nologo > /dev/null
 dotnet build bench/YarpEgress.Bench -c Release -v q -nologo > /dev/null
 # The runtime settings of the Dockerfile (tiered JIT promotes hot code at once; see its comment).
-GATEWAY="env DOTNET_TC_CallCountingDelayMs=0 dotnet src/YarpEgress/bin/Release/net10.0/YarpEgress.dll --config bench/perf-kit.json"
-BENCH="dotnet bench/YarpEgress.Bench/bin/Release/net10.0/YarpEgress.Bench.dll"
+GATEWAY="$ON_PROXY env DOTNET_TC_CallCountingDelayMs=0 dotnet src/YarpEgress/bin/Release/net10.0/YarpEgress.dll --config bench/perf-kit.json"
+BENCH="$ON_LOAD dotnet bench/YarpEgress.Bench/bin/Release/net10.0/YarpEgress.Bench.dll"
 ulimit -n 20000
 
 pid=""
@@ -64,7 +66,7 @@ for scenario in idle-tunnels idle-sni; do
 done
 stop_gateway
 
-awk -F'|' -v runs="$RUNS" '
+awk -F'|' -v runs="$RUNS" -v pin="$PIN" '
   function field(line, key,   n, parts, i, kv) {
     n = split(line, parts, " ")
     for (i = 1; i <= n; i++) { split(parts[i], kv, "="); if (kv[1] == key) return kv[2] }
@@ -94,5 +96,5 @@ awk -F'|' -v runs="$RUNS" '
       c = (cpu[g] ~ /[0-9]/) ? sprintf("%.0f", median(cpu[g])) : "-"
       printf "| %s | %s | %s | %s | %s | %s |\n", s, (dv == "" ? "-" : sprintf("%.0f", dv)), sprintf("%.1f", gv), ratio, lat, c
     }
-    printf "\nmedians of %d run(s); raw result lines in the results file\n", runs
+    printf "\nmedians of %d run(s), PIN=%s; raw result lines in the results file\n", runs, pin
   }' "$OUT/results.txt" | tee "$OUT/matrix.md"

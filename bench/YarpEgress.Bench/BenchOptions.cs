@@ -26,6 +26,11 @@ internal sealed record BenchOptions(
         "  [--proxy 127.0.0.1:13100] [--sni 127.0.0.1:14400] [--direct true] [--direction down|up]\n" +
         "  [--concurrency 64] [--warmup 2] [--duration 8] [--payload 1024] [--count 2000] [--pid <proxy pid>] [--upstream-base 19001]";
 
+    /// <summary>How the load reaches the upstreams: straight with <c>--direct</c>, else by the scenario's kind.</summary>
+    public PathKind Path => Direct ? PathKind.Direct
+        : Scenario.StartsWith("sni-", StringComparison.Ordinal) || Scenario == "idle-sni" ? PathKind.Sni
+        : PathKind.Connect;
+
     public IPEndPoint Sink => Upstream(0);
 
     public IPEndPoint Source => Upstream(1);

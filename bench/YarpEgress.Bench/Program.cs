@@ -17,9 +17,8 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
 
 ThreadPool.SetMinThreads(Math.Max(options.Concurrency, 16), 16);
 await using var upstreams = Upstreams.Start(options);
-var path = options.Direct ? PathKind.Direct : options.Scenario.StartsWith("sni-", StringComparison.Ordinal) || options.Scenario == "idle-sni" ? PathKind.Sni : PathKind.Connect;
-var dialer = new Dialer(path, options);
-var name = path.ToString().ToLowerInvariant();
+var dialer = new Dialer(options.Path, options);
+var name = options.Path.ToString().ToLowerInvariant();
 switch (options.Scenario)
 {
     case "connect-bulk" or "sni-bulk":
