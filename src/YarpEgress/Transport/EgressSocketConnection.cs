@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using YarpEgress.Tunneling;
 
 namespace YarpEgress.Transport;
 
@@ -221,7 +222,7 @@ internal sealed class EgressSocketConnection : ConnectionContext,
                 var buffer = result.Buffer;
                 foreach (var segment in buffer)
                 {
-                    await SendAllAsync(segment);
+                    await _socket.SendAllAsync(segment, CancellationToken.None);
                 }
 
                 reader.AdvanceTo(buffer.End);
@@ -241,15 +242,6 @@ internal sealed class EgressSocketConnection : ConnectionContext,
         {
             // The application completed its output (or the client went away): the connection is over, both ways.
             CloseSocket();
-        }
-    }
-
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            var sent = await _socket.SendAsync(data, SocketFlags.None);
-            data = data[sent..];
         }
     }
 

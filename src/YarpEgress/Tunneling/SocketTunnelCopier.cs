@@ -225,46 +225,37 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
         public async Task<(long Bytes, TunnelEnd End)> CopyAsync(Socket from, Socket to, ReadOnlyMemory<byte> first, bool upload)
         {
             var (fromReset, toReset) = upload ? (TunnelEnd.ClientReset, TunnelEnd.UpstreamReset) : (TunnelEnd.UpstreamReset, TunnelEnd.ClientReset);
+            var pending = first;
             long total = 0;
-            if (!first.IsEmpty)
-            {
-                try
-                {
-                    await to.SendAllAsync(first, Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return (total, TunnelEnd.Cancelled);
-                }
-                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-                {
-                    _stop.Cancel();
-                    return (total, toReset);
-                }
-
-                total += first.Length;
-                Moved(first.Length, upload);
-            }
-
             while (true)
             {
                 byte[]? buffer = null;
                 var stage = fromReset;
                 try
                 {
-                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Token);
-                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                    var read = await from.ReceiveAsync(buffer, SocketFlags.None, Token);
-                    if (read == 0)
+                    ReadOnlyMemory<byte> chunk;
+                    if (!pending.IsEmpty)
                     {
-                        TryShutdownSend(to);
-                        return (total, TunnelEnd.Closed);
+                        (chunk, pending) = (pending, ReadOnlyMemory<byte>.Empty);
+                    }
+                    else
+                    {
+                        await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Token);
+                        buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                        var read = await from.ReceiveAsync(buffer, SocketFlags.None, Token);
+                        if (read == 0)
+                        {
+                            TryShutdownSend(to);
+                            return (total, TunnelEnd.Closed);
+                        }
+
+                        chunk = buffer.AsMemory(0, read);
                     }
 
                     stage = toReset;
-                    await to.SendAllAsync(buffer.AsMemory(0, read), Token);
-                    total += read;
-                    Moved(read, upload);
+                    await to.SendAllAsync(chunk, Token);
+                    total += chunk.Length;
+                    Moved(chunk.Length, upload);
                 }
                 catch (OperationCanceledException)
                 {
