@@ -133,9 +133,8 @@ internal sealed class EgressSocketConnection : ConnectionContext,
             return null; // the client reset while its head was handled
         }
 
-        // Both ends of both pipes complete, so the pipes give their last segments back to the pool (the input pipe
-        // would otherwise keep its 16 KiB write segment for as long as the tunnel lives). A FIN that already arrived
-        // stays visible: the socket's next receive returns 0.
+        // Both ends of both pipes complete, so the pipes give their segments back to the pool for the tunnel's
+        // lifetime. A FIN that already arrived stays visible: the socket's next receive returns 0.
         _input.Writer.Complete();
         _input.Reader.Complete();
         return new DetachedSocket(_socket, pending, length);
