@@ -11,13 +11,9 @@ internal sealed class LatencyHistogram
     private const int SubBuckets = 64;
     private readonly long[] _counts = new long[SubBuckets * 40];
 
-    public long Count { get; private set; }
+    public void RecordSince(long startTimestamp) => Record((long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds);
 
-    public void RecordSince(long startTimestamp)
-    {
-        var micros = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds;
-        Interlocked.Increment(ref _counts[Index(Math.Max(micros, 0))]);
-    }
+    public void Record(long micros) => Interlocked.Increment(ref _counts[Index(Math.Max(micros, 0))]);
 
     public long Percentile(double percentile)
     {
@@ -27,7 +23,6 @@ internal sealed class LatencyHistogram
             total += count;
         }
 
-        Count = total;
         if (total == 0)
         {
             return 0;
