@@ -34,18 +34,15 @@ public sealed partial class PublishedGatewayTests
                 return $"\"Port\": {port}";
             }));
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = output };
-        foreach (var arg in new[] { Path.Combine(output, "YarpEgress.dll"), "--config", config })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = ExternalTool.StartInfo("dotnet", Path.Combine(output, "YarpEgress.dll"), "--config", config);
+        start.WorkingDirectory = output;
 
         using var gateway = Process.Start(start)!;
         var log = gateway.StandardOutput.ReadToEndAsync();
         var errors = gateway.StandardError.ReadToEndAsync();
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            using var http = DirectHttp.Create(TimeSpan.FromSeconds(5));
             var admin = $"http://127.0.0.1:{ports["9901"]}";
             HttpResponseMessage? ready = null;
             for (var i = 0; i < 150 && ready?.StatusCode != HttpStatusCode.OK; i++)
@@ -69,8 +66,8 @@ public sealed partial class PublishedGatewayTests
         }
         finally
         {
-            gateway.Kill(entireProcessTree: true);
-            await gateway.WaitForExitAsync();
+            ExternalTool.Kill(gateway);
+            Directory.Delete(output, recursive: true);
         }
 
         Assert.Contains("\"EventId\":10", await log, StringComparison.Ordinal); // the JSON console log of the cluster config

@@ -108,7 +108,7 @@ public sealed class ReloadTests
     public async Task The_admin_listener_answers_health_and_never_proxies()
     {
         await using var gateway = await TestGateway.StartAsync(ConfigAllowing("a.example.test", 80));
-        using var client = new HttpClient();
+        using var client = DirectHttp.Create();
         var health = await client.GetAsync($"http://{gateway.Admin}/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal("ok\n", await health.Content.ReadAsStringAsync());

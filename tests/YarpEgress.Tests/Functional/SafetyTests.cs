@@ -271,7 +271,7 @@ public sealed class SafetyTests
         await tunnel.ReadHeadAsync();
 
         var stopping = gateway.StopAsync();
-        using var http = new HttpClient();
+        using var http = DirectHttp.Create();
         var readyz = await http.GetAsync($"http://{gateway.Admin}/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
         Assert.Equal("draining\n", await readyz.Content.ReadAsStringAsync());

@@ -20,7 +20,7 @@ internal sealed class MetricsScrape
 
     public static async Task<MetricsScrape> FromAsync(IPEndPoint admin)
     {
-        using var client = new HttpClient();
+        using var client = DirectHttp.Create();
         var text = await client.GetStringAsync($"http://{admin}/metrics");
         var samples = new List<(string, Dictionary<string, string>, double)>();
         foreach (var line in text.Split('\n'))

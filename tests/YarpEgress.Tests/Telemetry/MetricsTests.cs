@@ -102,7 +102,7 @@ public sealed class MetricsTests
         Assert.Equal(1, scrape.Value("egress_connections_active", labels));
         Assert.Equal(0, scrape.Value("egress_connections_closed_total", labels));
 
-        using var http = new HttpClient();
+        using var http = DirectHttp.Create();
         var live = JsonDocument.Parse(await http.GetStringAsync($"http://{gateway.Admin}/connections")).RootElement;
         var tunnel = Assert.Single(live.EnumerateArray());
         Assert.Equal("connect", tunnel.GetProperty("protocol").GetString());
@@ -179,6 +179,7 @@ public sealed class MetricsTests
         var tls = gateway.EndPoint("tls");
         using (var sni = new HttpClient(new SocketsHttpHandler
         {
+            UseProxy = false,
             SslOptions = { RemoteCertificateValidationCallback = TestCertificates.ValidateAgainstTestRoot },
             ConnectCallback = async (_, token) =>
             {
@@ -216,7 +217,7 @@ public sealed class MetricsTests
     public async Task Readyz_and_config_on_the_admin_listener()
     {
         await using var gateway = await TestGateway.StartAsync(TestGateway.Config(allow: [new { Host = "a.example.test" }]));
-        using var http = new HttpClient();
+        using var http = DirectHttp.Create();
         Assert.Equal("ready\n", await http.GetStringAsync($"http://{gateway.Admin}/readyz"));
         var config = JsonDocument.Parse(await http.GetStringAsync($"http://{gateway.Admin}/config")).RootElement;
         Assert.Equal("a.example.test", config.GetProperty("allow")[0].GetProperty("host").GetString());
