@@ -95,6 +95,8 @@ public static class EgressHostingExtensions
             .AddRuntimeInstrumentation()
             // The forwarder's client metrics would carry every destination as server.address: keep bounded tags only.
             .AddView("http.client.*", new MetricStreamConfiguration { TagKeys = ["http.request.method", "http.response.status_code", "error.type", "network.protocol.version", "url.scheme"] })
+            // ... and DNS lookups every looked-up name as dns.question.name (under a "**" rule, any name a client asks for).
+            .AddView("dns.lookup.duration", new MetricStreamConfiguration { TagKeys = ["error.type"] })
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
 
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(kestrel, snapshot));

@@ -1,24 +1,26 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 
 namespace YarpEgress.Telemetry;
 
 /// <summary>
-/// Caps the distinct <c>destination_host</c> label values, so no caller can grow the series count without bound:
-/// the first N allowed hosts keep their name, later ones become <c>other</c>. Denied and unparseable traffic never
-/// reaches here; it is labelled by outcome (<see cref="Denied"/>, <see cref="Invalid"/>).
+/// Caps the distinct <c>destination_host</c>/<c>destination_port</c> label pairs, so no caller can grow the series
+/// count without bound: the first N allowed destinations (host and port) keep their own labels, later ones become
+/// <c>other</c>/<c>other</c>. Denied and unusable traffic never reaches here; it is labelled by outcome alone
+/// (<see cref="Denied"/>, <see cref="Invalid"/>), with no host and no port, since both are the requester's choice.
 /// </summary>
 internal sealed class DestinationLabels(Func<int> limit)
 {
-    public const string Other = "other";
-    public const string Denied = "denied";
-    public const string Invalid = "invalid";
+    public static readonly DestinationLabel Other = new("other", "other");
+    public static readonly DestinationLabel Denied = new("denied", DestinationLabel.NoPort);
+    public static readonly DestinationLabel Invalid = new("invalid", DestinationLabel.NoPort);
 
-    private readonly ConcurrentDictionary<string, string> _known = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Host, int Port), DestinationLabel> _known = new();
     private int _count;
 
-    public string For(string host)
+    public DestinationLabel For(string host, int port)
     {
-        if (_known.TryGetValue(host, out var label))
+        if (_known.TryGetValue((host, port), out var label))
         {
             return label;
         }
@@ -29,11 +31,13 @@ internal sealed class DestinationLabels(Func<int> limit)
             return Other;
         }
 
-        if (!_known.TryAdd(host, host))
+        label = new DestinationLabel(host, port == 0 ? DestinationLabel.NoPort : port.ToString(CultureInfo.InvariantCulture));
+        if (!_known.TryAdd((host, port), label))
         {
             Interlocked.Decrement(ref _count); // another thread added it first
+            return _known[(host, port)];
         }
 
-        return host;
+        return label;
     }
 }

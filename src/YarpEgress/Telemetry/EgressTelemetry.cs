@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
@@ -48,14 +47,14 @@ internal sealed class EgressTelemetry
 
     public int LiveCount => _live.Count;
 
-    internal TagList BaseTags(ProxySession session, string hostLabel, int port)
+    internal TagList BaseTags(ProxySession session, DestinationLabel destination)
     {
         var tags = new TagList
         {
             { "listener", session.Listener },
             { "protocol", session.Protocol },
-            { "destination_host", hostLabel },
-            { "destination_port", port == 0 ? "-" : port.ToString(CultureInfo.InvariantCulture) },
+            { "destination_host", destination.Host },
+            { "destination_port", destination.Port },
             { "client", session.ClientName ?? "-" },
         };
         if (_config.Current.Options.Telemetry.ClientAddressLabel)

@@ -92,7 +92,8 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         Port = decision.Destination.Port;
         Decision = decision.Name;
         Rule = decision.Rule?.Description;
-        _tags = _owner.BaseTags(this, decision.IsAllowed ? _owner.Labels.For(Host) : DestinationLabels.Denied, Port);
+        // Refused traffic keeps neither host nor port as a label: both are the requester's to choose.
+        _tags = _owner.BaseTags(this, decision.IsAllowed ? _owner.Labels.For(Host, Port) : DestinationLabels.Denied);
         _hasTags = true;
         _owner.Metrics.Decisions.Add(1, new TagList
         {
@@ -119,7 +120,7 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
     {
         End = end;
         Host ??= requested;
-        _tags = _owner.BaseTags(this, DestinationLabels.Invalid, Port);
+        _tags = _owner.BaseTags(this, DestinationLabels.Invalid);
         _hasTags = true;
     }
 

@@ -12,6 +12,9 @@ internal sealed class MetricsScrape
 
     public int SeriesCount(string prefix) => _samples.Count(s => s.Name.StartsWith(prefix, StringComparison.Ordinal));
 
+    /// <summary>Every sample name in the scrape (histograms show as their _bucket, _sum and _count samples).</summary>
+    public IEnumerable<string> Names() => _samples.Select(s => s.Name).Distinct();
+
     public IEnumerable<Dictionary<string, string>> Series(string name) => _samples.Where(s => s.Name == name).Select(s => s.Labels);
 
     /// <summary>The sum over every series of <paramref name="name"/> whose labels include all of <paramref name="labels"/>.</summary>
