@@ -414,6 +414,7 @@ internal static class EgressConfigCompiler
         NotNegative(timeouts.DrainDelay, nameof(timeouts.DrainDelay));
         NotNegative(timeouts.Drain, nameof(timeouts.Drain));
         Positive(timeouts.HttpActivity, nameof(timeouts.HttpActivity));
+        Positive(timeouts.UpstreamHttpIdle, nameof(timeouts.UpstreamHttpIdle));
 
         void Positive(TimeSpan value, string name)
         {
@@ -465,6 +466,16 @@ internal static class EgressConfigCompiler
         if (limits.MaxClientHelloBytes is < 1024 or > 1024 * 1024)
         {
             errors.Add($"{Root}:Limits:MaxClientHelloBytes: {limits.MaxClientHelloBytes} is outside 1024-1048576");
+        }
+
+        if (limits.MaxUpstreamHttpConnections is < 1 or > 1_000_000)
+        {
+            errors.Add($"{Root}:Limits:MaxUpstreamHttpConnections: {limits.MaxUpstreamHttpConnections} is outside 1-1000000");
+        }
+
+        if (limits.MaxUpstreamHttpConnectionsPerDestination is < 1 or > 1_000_000)
+        {
+            errors.Add($"{Root}:Limits:MaxUpstreamHttpConnectionsPerDestination: {limits.MaxUpstreamHttpConnectionsPerDestination} is outside 1-1000000");
         }
     }
 }

@@ -29,4 +29,7 @@ public sealed class TimeoutOptions
 
     /// <summary>Plain HTTP: the longest silence from the upstream (or the client body) before the request is failed.</summary>
     public TimeSpan HttpActivity { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Plain HTTP: a pooled upstream connection unused for this long is closed.</summary>
+    public TimeSpan UpstreamHttpIdle { get; set; } = TimeSpan.FromSeconds(5);
 }

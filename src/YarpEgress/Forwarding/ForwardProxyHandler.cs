@@ -69,7 +69,8 @@ internal sealed partial class ForwardProxyHandler(
             return;
         }
 
-        var invoker = invokers.Plain.Invoker;
+        using var pools = invokers.Acquire(); // the pools of the current dial settings, until the response is done
+        var invoker = pools.Plain;
         var prefix = HttpScheme + destination;
         if (snapshot.Routes.Find(destination) is { } route && (route.UpstreamTls || route.Via is not null))
         {
@@ -77,7 +78,7 @@ internal sealed partial class ForwardProxyHandler(
             // pool), or through the parent proxy (the URI is the absolute-form target sent to it).
             var dialTarget = route.DialTarget(destination);
             context.Features.Set(new RoutedRequest(route, dialTarget, destination.Host));
-            invoker = invokers.For(route);
+            invoker = pools.For(route);
             prefix = route.UpstreamTls ? $"{HttpScheme}{destination.Host}:{dialTarget.Port}" : HttpScheme + dialTarget;
             session.Opened(route.Via is { } via ? $"via {via}" : $"https://{dialTarget}");
         }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using YarpEgress.Configuration;
 using YarpEgress.Policy;
 using YarpEgress.Tls;
 using YarpEgress.Upstream;
@@ -14,14 +15,19 @@ namespace YarpEgress.Forwarding;
 /// <see cref="UpstreamConnector"/>, so plain HTTP obeys the same routes, pins, address policy and deadline as tunnels.
 /// The TLS-originating variant wraps each dialed connection in TLS itself (server name and trust from the route) and
 /// speaks HTTP/1.1 inside; the parent-proxy variant sends absolute-form requests to the route's parent. Each has its
-/// own pools, which never mix with plain ones.
+/// own pools, which never mix with plain ones. Every connection is counted in <see cref="UpstreamHttpConnections"/>;
+/// the pool keeps at most <c>Limits:MaxUpstreamHttpConnectionsPerDestination</c> per destination, closes idle ones after
+/// <c>Timeouts:UpstreamHttpIdle</c>, and keeps the total within <c>Limits:MaxUpstreamHttpConnections</c> (<see cref="PoolBudgetHandler"/>).
 /// </summary>
 internal sealed class ForwardingInvoker : IDisposable
 {
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
+
     /// <param name="originateTls">Wrap each connection in TLS set up from the request's route.</param>
     /// <param name="parent">Send absolute-form requests to this parent proxy.</param>
-    public ForwardingInvoker(UpstreamConnector connector, bool originateTls = false, Destination? parent = null)
+    public ForwardingInvoker(UpstreamConnector connector, UpstreamHttpConnections connections, EgressConfigStore config, bool originateTls = false, Destination? parent = null)
     {
+        var snapshot = config.Current;
         var handler = new SocketsHttpHandler
         {
             UseProxy = parent is not null,
@@ -30,23 +36,20 @@ internal sealed class ForwardingInvoker : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ActivityHeadersPropagator = null,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            MaxConnectionsPerServer = int.MaxValue,
+            PooledConnectionIdleTimeout = snapshot.Timeouts.UpstreamHttpIdle,
+            PooledConnectionLifetime = Lifetime,
+            MaxConnectionsPerServer = snapshot.Limits.MaxUpstreamHttpConnectionsPerDestination,
             ConnectCallback = originateTls
-                ? (context, cancellationToken) => ConnectTlsAsync(connector, context, cancellationToken)
+                ? (context, cancellationToken) => ConnectTlsAsync(connector, connections, context, cancellationToken)
                 : async (context, cancellationToken) =>
-                {
-                    var socket = await connector.ConnectAsync(ToDestination(context.DnsEndPoint), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                },
+                    connections.Track(await connector.ConnectAsync(ToDestination(context.DnsEndPoint), cancellationToken)),
         };
-        Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        Invoker = new HttpMessageInvoker(new PoolBudgetHandler(handler, connections, config), disposeHandler: true);
     }
 
     public HttpMessageInvoker Invoker { get; }
 
-    private static async ValueTask<Stream> ConnectTlsAsync(UpstreamConnector connector, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    private static async ValueTask<Stream> ConnectTlsAsync(UpstreamConnector connector, UpstreamHttpConnections connections, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         if (!context.InitialRequestMessage.Options.TryGetValue(RoutedRequest.Key, out var tls))
         {
@@ -54,7 +57,7 @@ internal sealed class ForwardingInvoker : IDisposable
         }
 
         var socket = await connector.ConnectToAsync(tls.DialTarget, cancellationToken);
-        var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        var stream = new SslStream(connections.Track(socket));
         try
         {
             await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions

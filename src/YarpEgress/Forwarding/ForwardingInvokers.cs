@@ -1,41 +1,83 @@
-using System.Collections.Concurrent;
+using System.Text.Json;
 using YarpEgress.Configuration;
-using YarpEgress.Policy;
+using YarpEgress.Telemetry;
 using YarpEgress.Upstream;
 
 namespace YarpEgress.Forwarding;
 
 /// <summary>
-/// The invokers plain HTTP is forwarded with, one per kind of upstream connection (YARP's "an HttpMessageInvoker per
-/// cluster"): the shared plain one, and one per route that originates TLS or goes through a parent proxy, so each such
-/// route gets its own connection pool. Route invokers are rebuilt after a reload.
+/// The invokers plain HTTP is forwarded with (YARP's "an HttpMessageInvoker per cluster"), as one
+/// <see cref="InvokerGeneration"/> per set of dial settings. A pooled connection was dialed under the SSRF guard, pins,
+/// routes and DNS settings of its time, so a reload that changes any of them starts a new generation: no request after
+/// it reuses an old connection, and the old pools close once their last request is done.
 /// </summary>
 internal sealed class ForwardingInvokers : IDisposable
 {
     private readonly UpstreamConnector _connector;
-    private readonly ConcurrentDictionary<EgressRoute, ForwardingInvoker> _routed = new();
+    private readonly UpstreamHttpConnections _connections = new();
+    private readonly EgressConfigStore _config;
+    private readonly Lock _swap = new();
+    private volatile InvokerGeneration _current;
 
-    public ForwardingInvokers(UpstreamConnector connector, EgressConfigStore config)
+    public ForwardingInvokers(UpstreamConnector connector, EgressConfigStore config, EgressMetrics metrics)
     {
         _connector = connector;
-        Plain = new ForwardingInvoker(connector);
-        // A reload compiles new route objects: drop the old invokers (not disposed, so requests in flight finish; their
-        // pools close idle connections by themselves).
-        config.Changed += _ => _routed.Clear();
+        _config = config;
+        _current = new InvokerGeneration(connector, _connections, config, DialSettingsOf(config.Current.Options));
+        metrics.ObserveUpstreamHttpConnections(() => _connections.Open);
+        config.Changed += Reloaded;
     }
 
-    public ForwardingInvoker Plain { get; }
+    public UpstreamHttpConnections Connections => _connections;
 
-    /// <summary>The invoker of a route that originates TLS or goes through a parent proxy.</summary>
-    public HttpMessageInvoker For(EgressRoute route) =>
-        _routed.GetOrAdd(route, static (route, connector) => new ForwardingInvoker(connector, route.UpstreamTls, route.Via), _connector).Invoker;
+    /// <summary>The current generation, held until the lease is disposed (when the request and its response are done).</summary>
+    public InvokerLease Acquire()
+    {
+        while (true)
+        {
+            var generation = _current;
+            if (generation.TryAcquire())
+            {
+                return new InvokerLease(generation);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Everything a pooled connection depends on, as text: the private ranges the SSRF guard lets through, the pins, the
+    /// routes, DNS, and the pool's own settings. Equal text, same generation.
+    /// </summary>
+    internal static string DialSettingsOf(EgressOptions options) => JsonSerializer.Serialize(new
+    {
+        options.PrivateNetworks,
+        options.Hosts,
+        options.Routes,
+        options.Dns,
+        options.Limits.MaxUpstreamHttpConnectionsPerDestination,
+        options.Timeouts.UpstreamHttpIdle,
+    });
+
+    private void Reloaded(EgressSnapshot snapshot)
+    {
+        var settings = DialSettingsOf(snapshot.Options);
+        InvokerGeneration retired;
+        lock (_swap)
+        {
+            if (settings == _current.DialSettings)
+            {
+                return;
+            }
+
+            retired = _current;
+            _current = new InvokerGeneration(_connector, _connections, _config, settings);
+        }
+
+        retired.Release();
+    }
 
     public void Dispose()
     {
-        Plain.Dispose();
-        foreach (var invoker in _routed.Values)
-        {
-            invoker.Dispose();
-        }
+        _config.Changed -= Reloaded;
+        _current.Release();
     }
 }

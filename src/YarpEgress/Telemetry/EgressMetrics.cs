@@ -56,6 +56,10 @@ internal sealed class EgressMetrics : IDisposable
 
     public Counter<long> Rejected { get; }
 
+    /// <summary>The open upstream connections of plain-HTTP forwarding (pooled idle or serving a request), read at each scrape.</summary>
+    public void ObserveUpstreamHttpConnections(Func<long> open) =>
+        _meter.CreateObservableGauge("egress.upstream.http_connections", open, "{connection}", "Open plain-HTTP upstream connections, pooled or in use");
+
     public void ConfigReloaded(bool success) => ConfigReloads.Add(1, new TagList { { "result", success ? "success" : "failure" } });
 
     public void Dispose() => _meter.Dispose();

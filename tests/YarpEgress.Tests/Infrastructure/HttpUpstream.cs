@@ -17,6 +17,7 @@ internal sealed class HttpUpstream : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _connections;
+    private int _open;
 
     private HttpUpstream(WebApplication app) => _app = app;
 
@@ -25,6 +26,9 @@ internal sealed class HttpUpstream : IAsyncDisposable
     public int HttpsPort { get; private set; }
 
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Accepted connections (both ports) that have not closed yet.</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
 
     public static async Task<HttpUpstream> StartAsync()
     {
@@ -38,12 +42,12 @@ internal sealed class HttpUpstream : IAsyncDisposable
             k.Listen(IPAddress.Loopback, 0, o =>
             {
                 http = o;
-                o.Use(next => c => { Interlocked.Increment(ref self!._connections); return next(c); });
+                o.Use(next => c => self!.CountAsync(next, c));
             });
             k.Listen(IPAddress.Loopback, 0, o =>
             {
                 https = o;
-                o.Use(next => c => { Interlocked.Increment(ref self!._connections); return next(c); });
+                o.Use(next => c => self!.CountAsync(next, c));
                 o.UseHttps(TestCertificates.Server);
             });
         });
@@ -105,6 +109,20 @@ internal sealed class HttpUpstream : IAsyncDisposable
         self.HttpPort = http!.IPEndPoint!.Port;
         self.HttpsPort = https!.IPEndPoint!.Port;
         return self;
+    }
+
+    private async Task CountAsync(Microsoft.AspNetCore.Connections.ConnectionDelegate next, Microsoft.AspNetCore.Connections.ConnectionContext connection)
+    {
+        Interlocked.Increment(ref _connections);
+        Interlocked.Increment(ref _open);
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
     }
 
     private static Task Echo(HttpContext context)

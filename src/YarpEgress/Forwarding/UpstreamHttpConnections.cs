@@ -1,0 +1,40 @@
+using System.Net.Sockets;
+
+namespace YarpEgress.Forwarding;
+
+/// <summary>
+/// Counts the open upstream connections of every plain-HTTP forwarder pool together (every invoker, old generations
+/// included until they are disposed), for <c>Limits:MaxUpstreamHttpConnections</c> and the
+/// <c>egress.upstream.http_connections</c> gauge. A connection counts from its dial to its close.
+/// </summary>
+internal sealed class UpstreamHttpConnections
+{
+    private long _open;
+
+    public long Open => Volatile.Read(ref _open);
+
+    /// <summary>Wraps a dialed socket in a stream that leaves the count when it is disposed.</summary>
+    public NetworkStream Track(Socket socket)
+    {
+        Interlocked.Increment(ref _open);
+        return new CountedNetworkStream(socket, this);
+    }
+
+    private void Closed() => Interlocked.Decrement(ref _open);
+
+    /// <summary>A plain <see cref="NetworkStream"/> (no wrapper on the read and write path) that counts its close once.</summary>
+    private sealed class CountedNetworkStream(Socket socket, UpstreamHttpConnections owner) : NetworkStream(socket, ownsSocket: true)
+    {
+        private int _closed;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (Interlocked.Exchange(ref _closed, 1) == 0)
+            {
+                owner.Closed();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
