@@ -117,7 +117,7 @@ internal sealed partial class ConnectTunnelMiddleware(
         var decision = session.Decide(snapshot.Policy, destination, client);
         if (!decision.IsAllowed)
         {
-            LogDenied(logger, session.Id, destination.ToString(), decision.Reason);
+            LogDenied(logger, session.Id, LogText.Escape(destination.ToString()), LogText.Escape(decision.Reason));
             await RefuseAsync(context, session, ProxyError.Denied(decision));
             return;
         }
@@ -173,7 +173,7 @@ internal sealed partial class ConnectTunnelMiddleware(
                 return true;
             default:
                 var alert = read.Status == ClientHelloStatus.Complete ? TlsAlert.UnrecognizedName : TlsAlert.DecodeError;
-                LogSniMismatch(logger, session.Id, destination.ToString(), read.Hello.ServerName ?? read.Error);
+                LogSniMismatch(logger, session.Id, LogText.Escape(destination.ToString()), LogText.Escape(read.Hello.ServerName ?? read.Error));
                 session.End = "sni_mismatch";
                 await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(alert), time);
                 return false;

@@ -64,7 +64,7 @@ internal sealed partial class ForwardProxyHandler(
         var decision = session.Decide(snapshot.Policy, destination, client);
         if (!decision.IsAllowed)
         {
-            LogDenied(logger, session.Id, context.Request.Method, destination.ToString(), decision.Reason);
+            LogDenied(logger, session.Id, LogText.Escape(context.Request.Method), LogText.Escape(destination.ToString()), LogText.Escape(decision.Reason));
             await WriteErrorAsync(context, ProxyError.Denied(decision));
             return;
         }
@@ -155,7 +155,7 @@ internal sealed partial class ForwardProxyHandler(
             session.ConnectFailed(connectFailure);
         }
 
-        LogForwardFailed(logger, session.Id, destination.ToString(), error, connectFailure?.Message ?? exception?.Message);
+        LogForwardFailed(logger, session.Id, LogText.Escape(destination.ToString()), error, LogText.Escape(connectFailure?.Message ?? exception?.Message));
         if (context.Response.HasStarted)
         {
             return;

@@ -43,7 +43,7 @@ internal sealed partial class SniRouter(
             session.Alpn = read.Hello.Alpn;
             if (read.Status != ClientHelloStatus.Complete)
             {
-                LogBadClientHello(logger, session.Id, listener.Name, read.Status, read.Error);
+                LogBadClientHello(logger, session.Id, listener.Name, read.Status, LogText.Escape(read.Error));
                 session.Rejected(read.TimedOut ? "timeout" : "bad_client_hello", requested: null);
                 if (!read.TimedOut)
                 {
@@ -134,7 +134,7 @@ internal sealed partial class SniRouter(
         var decision = route.Session.Decide(snapshot.Policy, route.Destination, client);
         if (!decision.IsAllowed)
         {
-            LogRefused(logger, route.Session.Id, route.Session.Listener, route.Destination.ToString(), decision.Reason);
+            LogRefused(logger, route.Session.Id, route.Session.Listener, LogText.Escape(route.Destination.ToString()), LogText.Escape(decision.Reason));
         }
 
         return decision.IsAllowed;
@@ -171,7 +171,7 @@ internal sealed partial class SniRouter(
         if (!Destination.TryParse(name, defaultPort, out destination, out var error))
         {
             session.Rejected("bad_server_name", name);
-            LogRefused(logger, session.Id, listener.Name, name, error);
+            LogRefused(logger, session.Id, listener.Name, LogText.Escape(name), LogText.Escape(error));
             return false;
         }
 
@@ -180,7 +180,7 @@ internal sealed partial class SniRouter(
 
     private bool TryAllow(ListenerOptions listener, Destination destination, EgressSnapshot snapshot, ProxySession session, ConnectionContext context)
     {
-        var name = destination.ToString();
+        var name = LogText.Escape(destination.ToString());
 
         // A TLS connection carries no proxy credentials: clients that need them do not match here.
         if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as IPEndPoint)?.Address, proxyAuthorization: null, out var client))
@@ -193,7 +193,7 @@ internal sealed partial class SniRouter(
         var decision = session.Decide(snapshot.Policy, destination, client);
         if (!decision.IsAllowed)
         {
-            LogRefused(logger, session.Id, listener.Name, name, decision.Reason);
+            LogRefused(logger, session.Id, listener.Name, name, LogText.Escape(decision.Reason));
             return false;
         }
 

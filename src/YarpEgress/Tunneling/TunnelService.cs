@@ -24,13 +24,13 @@ internal sealed partial class TunnelService(
         {
             var upstream = await connector.ConnectAsync(destination, drain.TunnelsClosing);
             session.Opened(upstream.RemoteEndPoint?.ToString());
-            LogOpened(logger, session.Id, session.Protocol, destination.ToString(), session.Upstream);
+            LogOpened(logger, session.Id, session.Protocol, LogText.Escape(destination.ToString()), session.Upstream);
             return (upstream, null);
         }
         catch (UpstreamConnectException ex)
         {
             session.ConnectFailed(ex);
-            LogUpstreamFailed(logger, session.Id, session.Protocol, destination.ToString(), ex.Kind, ex.Message);
+            LogUpstreamFailed(logger, session.Id, session.Protocol, LogText.Escape(destination.ToString()), ex.Kind, LogText.Escape(ex.Message));
             return (null, ex);
         }
     }

@@ -6,6 +6,7 @@ using Polly.Timeout;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
 using YarpEgress.Tunneling;
+using YarpEgress.Telemetry;
 
 namespace YarpEgress.Upstream;
 
@@ -107,7 +108,7 @@ internal sealed partial class UpstreamConnector(
             else
             {
                 firstReason ??= reason;
-                LogAddressDenied(logger, destination.ToString(), address, reason);
+                LogAddressDenied(logger, LogText.Escape(destination.ToString()), address, reason);
             }
         }
 
@@ -138,13 +139,13 @@ internal sealed partial class UpstreamConnector(
             {
                 socket.Dispose();
                 timedOut = true;
-                LogDialFailed(logger, destination.ToString(), address, SocketError.TimedOut);
+                LogDialFailed(logger, LogText.Escape(destination.ToString()), address, SocketError.TimedOut);
             }
             catch (SocketException ex)
             {
                 socket.Dispose();
                 last = ex.SocketErrorCode;
-                LogDialFailed(logger, destination.ToString(), address, ex.SocketErrorCode);
+                LogDialFailed(logger, LogText.Escape(destination.ToString()), address, ex.SocketErrorCode);
             }
             catch
             {
