@@ -3,7 +3,7 @@ namespace YarpEgress.Configuration;
 /// <summary><c>Egress:Telemetry</c>: what metrics may be labelled with, and how much the admin listener lists.</summary>
 public sealed class TelemetryOptions
 {
-    /// <summary>Distinct allowed destination hosts that get their own metric label; the rest are labelled <c>other</c>.</summary>
+    /// <summary>Distinct allowed destinations (host and port) that get their own metric labels; the rest are labelled <c>other</c>.</summary>
     public int MaxDestinationLabels { get; set; } = 1000;
 
     /// <summary>Label metrics with the client's address (one series per client: only for small, known client sets).</summary>

@@ -57,6 +57,19 @@ public sealed class SeriesFloodTests
         Assert.Equal(1, scrape.Value("egress_http_responses_total", allowed));
     }
 
+    [Fact]
+    public async Task DNS_lookups_are_measured_without_the_name_looked_up()
+    {
+        await using var upstream = await HttpUpstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(TestGateway.Config(allow: [new { Host = "localhost", Ports = new[] { $"{upstream.HttpPort}" } }]));
+        using var client = gateway.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://localhost:{upstream.HttpPort}/echo")).StatusCode); // resolved by the OS, not pinned
+
+        var scrape = await MetricsScrape.FromAsync(gateway.Admin);
+        Assert.NotEmpty(scrape.Series("dns_lookup_duration_seconds_count"));
+        Assert.DoesNotContain(scrape.Names(), name => scrape.Series(name).Any(labels => labels.ContainsKey("dns_question_name")));
+    }
+
     /// <summary>Refused destinations on each path, every one a new name and port.</summary>
     private static async Task FloodAsync(TestGateway gateway, HttpClient client, int count, string seed)
     {
