@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
+using YarpEgress.Policy;
 using YarpEgress.Tests.Infrastructure;
 using YarpEgress.Tests.Sni;
 
@@ -55,6 +57,36 @@ public sealed class SeriesFloodTests
         }
 
         Assert.Equal(1, scrape.Value("egress_http_responses_total", allowed));
+    }
+
+    [Fact]
+    public async Task Distinct_ports_refused_for_missing_credentials_add_no_series()
+    {
+        var config = JsonSerializer.SerializeToNode(TestGateway.Config(allow: [new { Host = "**.test", Ports = new[] { "1-65535" } }]))!;
+        config["Egress"]!["Clients"] = JsonSerializer.SerializeToNode(new[]
+        {
+            new { Name = "team", Sources = new[] { "127.0.0.0/8" }, ProxyUser = "team", ProxyPasswordHash = PasswordHash.Create("s3cret") },
+        });
+        await using var gateway = await TestGateway.StartAsync(config);
+        using var client = gateway.CreateClient();
+        async Task RefuseAsync(int port)
+        {
+            Assert.Equal(HttpStatusCode.ProxyAuthenticationRequired, (await client.GetAsync($"http://n{port}.test:{port}/")).StatusCode);
+            Assert.StartsWith("HTTP/1.1 407", (await RawClient.ConnectOnceAsync(gateway.Proxy, $"n{port}.test:{port}")).Head, StringComparison.Ordinal);
+        }
+
+        await RefuseAsync(999);
+        await SeriesByMetricAsync(gateway);
+        var before = await SeriesByMetricAsync(gateway);
+        for (var port = 1000; port < 1000 + PerPath; port++)
+        {
+            await RefuseAsync(port);
+        }
+
+        var after = await SeriesByMetricAsync(gateway);
+        var grown = after.Where(m => m.Value > before.GetValueOrDefault(m.Key) && !IsRuntime(m.Key)).Select(m => m.Key).ToList();
+        Assert.True(grown.Count == 0, "series grew: " + string.Join(", ", grown));
+        Assert.Equal(PerPath + 1, (await MetricsScrape.FromAsync(gateway.Admin)).Value("egress_http_responses_total", ("destination_host", "invalid"), ("destination_port", "-"), ("status_code", "407")));
     }
 
     [Fact]
