@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
-using YarpEgress.Configuration;
 using YarpEgress.Errors;
 using YarpEgress.Hosting;
 using YarpEgress.Policy;
@@ -22,7 +21,6 @@ internal sealed partial class ForwardProxyHandler(
     IHttpForwarder forwarder,
     ForwardingInvokers invokers,
     EgressHttpTransformer transformer,
-    EgressConfigStore config,
     EgressTelemetry telemetry,
     ILogger<ForwardProxyHandler> logger)
 {
@@ -53,7 +51,9 @@ internal sealed partial class ForwardProxyHandler(
             return;
         }
 
-        var snapshot = config.Current;
+        // One snapshot for the whole request, and the pools dialed under its rules, held until the response is done.
+        using var pools = invokers.Acquire();
+        var snapshot = pools.Snapshot;
         if (!snapshot.Clients.TryIdentify(context.Connection.RemoteIpAddress, context.Request.Headers.ProxyAuthorization, out var client))
         {
             session.Rejected("credentials_required", destination);
@@ -69,7 +69,6 @@ internal sealed partial class ForwardProxyHandler(
             return;
         }
 
-        using var pools = invokers.Acquire(); // the pools of the current dial settings, until the response is done
         var invoker = pools.Plain;
         var prefix = HttpScheme + destination;
         if (snapshot.Routes.Find(destination) is { } route && (route.UpstreamTls || route.Via is not null))

@@ -23,11 +23,12 @@ internal sealed class ForwardingInvoker : IDisposable
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
+    /// <param name="settings">The snapshot whose pool settings apply (the same in every snapshot of its generation).</param>
     /// <param name="originateTls">Wrap each connection in TLS set up from the request's route.</param>
     /// <param name="parent">Send absolute-form requests to this parent proxy.</param>
-    public ForwardingInvoker(UpstreamConnector connector, UpstreamHttpConnections connections, EgressConfigStore config, bool originateTls = false, Destination? parent = null)
+    public ForwardingInvoker(UpstreamConnector connector, UpstreamHttpConnections connections, EgressConfigStore config, EgressSnapshot settings,
+        bool originateTls = false, Destination? parent = null)
     {
-        var snapshot = config.Current;
         var handler = new SocketsHttpHandler
         {
             UseProxy = parent is not null,
@@ -36,9 +37,9 @@ internal sealed class ForwardingInvoker : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ActivityHeadersPropagator = null,
-            PooledConnectionIdleTimeout = snapshot.Timeouts.UpstreamHttpIdle,
+            PooledConnectionIdleTimeout = settings.Timeouts.UpstreamHttpIdle,
             PooledConnectionLifetime = Lifetime,
-            MaxConnectionsPerServer = snapshot.Limits.MaxUpstreamHttpConnectionsPerDestination,
+            MaxConnectionsPerServer = settings.Limits.MaxUpstreamHttpConnectionsPerDestination,
             ConnectCallback = originateTls
                 ? (context, cancellationToken) => ConnectTlsAsync(connector, connections, context, cancellationToken)
                 : async (context, cancellationToken) =>

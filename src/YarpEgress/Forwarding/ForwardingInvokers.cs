@@ -17,28 +17,32 @@ internal sealed class ForwardingInvokers : IDisposable
     private readonly UpstreamHttpConnections _connections = new();
     private readonly EgressConfigStore _config;
     private readonly Lock _swap = new();
-    private volatile InvokerGeneration _current;
+    private volatile Current _current;
 
     public ForwardingInvokers(UpstreamConnector connector, EgressConfigStore config, EgressMetrics metrics)
     {
         _connector = connector;
         _config = config;
-        _current = new InvokerGeneration(connector, _connections, config, DialSettingsOf(config.Current.Options));
+        var snapshot = config.Current;
+        _current = new Current(snapshot, new InvokerGeneration(connector, _connections, config, snapshot, DialSettingsOf(snapshot.Options)));
         metrics.ObserveUpstreamHttpConnections(() => _connections.Open);
         config.Changed += Reloaded;
     }
 
     public UpstreamHttpConnections Connections => _connections;
 
-    /// <summary>The current generation, held until the lease is disposed (when the request and its response are done).</summary>
+    /// <summary>
+    /// The current snapshot and its generation, held until the lease is disposed (when the request and its response are
+    /// done). Taken as a pair, so a request never meets pools dialed under other rules than the ones it was decided by.
+    /// </summary>
     public InvokerLease Acquire()
     {
         while (true)
         {
-            var generation = _current;
-            if (generation.TryAcquire())
+            var current = _current;
+            if (current.Generation.TryAcquire())
             {
-                return new InvokerLease(generation);
+                return new InvokerLease(current.Snapshot, current.Generation);
             }
         }
     }
@@ -63,13 +67,14 @@ internal sealed class ForwardingInvokers : IDisposable
         InvokerGeneration retired;
         lock (_swap)
         {
-            if (settings == _current.DialSettings)
+            retired = _current.Generation;
+            if (settings == retired.DialSettings)
             {
+                _current = new Current(snapshot, retired); // same pools, the new rules
                 return;
             }
 
-            retired = _current;
-            _current = new InvokerGeneration(_connector, _connections, _config, settings);
+            _current = new Current(snapshot, new InvokerGeneration(_connector, _connections, _config, snapshot, settings));
         }
 
         retired.Release();
@@ -78,6 +83,9 @@ internal sealed class ForwardingInvokers : IDisposable
     public void Dispose()
     {
         _config.Changed -= Reloaded;
-        _current.Release();
+        _current.Generation.Release();
     }
+
+    /// <summary>The snapshot requests are served under, and the generation its dial settings made.</summary>
+    private sealed record Current(EgressSnapshot Snapshot, InvokerGeneration Generation);
 }

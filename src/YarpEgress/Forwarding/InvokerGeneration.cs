@@ -15,17 +15,20 @@ internal sealed class InvokerGeneration
     private readonly UpstreamConnector _connector;
     private readonly UpstreamHttpConnections _connections;
     private readonly EgressConfigStore _config;
+    private readonly EgressSnapshot _settings;
     private readonly ConcurrentDictionary<int, ForwardingInvoker> _routed = new();
     private readonly ForwardingInvoker _plain;
     private int _references = 1; // the owner's, until it retires this generation
 
-    public InvokerGeneration(UpstreamConnector connector, UpstreamHttpConnections connections, EgressConfigStore config, string dialSettings)
+    /// <param name="first">The snapshot that started the generation; every later one it serves dials the same way.</param>
+    public InvokerGeneration(UpstreamConnector connector, UpstreamHttpConnections connections, EgressConfigStore config, EgressSnapshot first, string dialSettings)
     {
         _connector = connector;
         _connections = connections;
         _config = config;
+        _settings = first;
         DialSettings = dialSettings;
-        _plain = new ForwardingInvoker(connector, connections, config);
+        _plain = new ForwardingInvoker(connector, connections, config, first);
     }
 
     /// <summary>What this generation was made under (see <see cref="ForwardingInvokers.DialSettingsOf"/>).</summary>
@@ -35,11 +38,13 @@ internal sealed class InvokerGeneration
 
     /// <summary>
     /// The invoker of a route that originates TLS or goes through a parent proxy. Keyed by the route's position: the
-    /// routes are the same in every snapshot this generation serves, since changing them starts a new generation.
+    /// routes are the same in every snapshot this generation serves (changing them starts a new generation), and a
+    /// request only meets the generation of its own snapshot (<see cref="InvokerLease"/>).
     /// </summary>
     public HttpMessageInvoker For(EgressRoute route) =>
-        _routed.GetOrAdd(route.Order, static (_, state) => new ForwardingInvoker(state.Self._connector, state.Self._connections, state.Self._config, state.Route.UpstreamTls, state.Route.Via),
-            (Self: this, Route: route)).Invoker;
+        _routed.GetOrAdd(route.Order, static (_, state) => state.Self.Create(state.Route), (Self: this, Route: route)).Invoker;
+
+    private ForwardingInvoker Create(EgressRoute route) => new(_connector, _connections, _config, _settings, route.UpstreamTls, route.Via);
 
     /// <summary>Takes a reference for one request; false once the generation is retired and drained.</summary>
     public bool TryAcquire()
