@@ -68,6 +68,11 @@ internal sealed class EgressTelemetry
     internal void Finished(ProxySession session, TimeSpan elapsed)
     {
         _live.TryRemove(session.Id, out _);
+        if (!_accessLog.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
         // The requested host and the ALPN are the client's bytes (raw when the request was unusable): escaped, as in every event.
         AccessLog.Write(_accessLog, session.Protocol, session.Listener, session.Client, session.ClientName ?? "-", LogText.Escape(session.Host), session.Port, session.Decision, session.Rule,
             session.StatusCode, LogText.Escape(session.Upstream), LogText.Escape(session.Alpn), session.BytesFromClient, session.BytesToClient, Math.Round(elapsed.TotalMilliseconds, 3),
