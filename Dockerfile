@@ -6,6 +6,8 @@ COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/YarpEgress/YarpEgress.csproj src/YarpEgress/
 RUN dotnet restore src/YarpEgress/YarpEgress.csproj
 COPY src/ src/
+# appsettings/: the base config, which allows nothing (the demo allowlist, demo.json, is not published); the
+# image runs with the file mounted at /etc/yarp-egress/egress.json.
 COPY appsettings/ appsettings/
 COPY k8s/egress.json k8s/egress.json
 RUN dotnet publish src/YarpEgress/YarpEgress.csproj -c Release -o /app --no-restore

@@ -9,7 +9,8 @@ if (args is [HashPasswordCommand.Name])
 // Before any socket exists: inline socket completions (measured; set the variable to 0 to opt out).
 SocketTuning.PreferInlineCompletions();
 
-// Config: appsettings/appsettings.json, then --config PATH (or EGRESS_CONFIG), environment, command line.
+// Config: appsettings/appsettings.json (allows nothing), then --config PATH (or EGRESS_CONFIG), environment, command line
+// (strict: an unknown option is an error).
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Configuration.AddEgressConfiguration(args);
 
@@ -21,8 +22,7 @@ if (!builder.TryAddEgress(Console.Error))
     return 2;
 }
 
-// Admin requests to the admin endpoints; every proxied request to the forwarder.
+// Admin requests to the admin endpoints; every proxied request to the forwarder. A listener that cannot bind exits 2.
 var app = builder.Build();
 app.UseEgress();
-await app.RunAsync();
-return 0;
+return await app.RunEgressAsync(Console.Error);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,14 +18,22 @@ internal static class AdminEndpoints
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    private const string MisdirectedText = "misdirected request: the admin listener answers IP addresses, localhost and the names in Egress:Admin:AllowedHosts";
+
     public static void UseEgressAdmin(this IApplicationBuilder admin)
     {
-        admin.UseOpenTelemetryPrometheusScrapingEndpoint();
         var services = admin.ApplicationServices;
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
         var drain = services.GetRequiredService<DrainCoordinator>();
         var config = services.GetRequiredService<EgressConfigStore>();
         var telemetry = services.GetRequiredService<EgressTelemetry>();
+        var endpoints = services.GetRequiredService<EgressEndpoints>();
+
+        // Before anything answers: a Host name not allowed (DNS rebinding) gets 421.
+        admin.Use(next => context => config.Current.AdminHosts.Allows(context.Request.Host)
+            ? next(context)
+            : WriteTextAsync(context, StatusCodes.Status421MisdirectedRequest, MisdirectedText));
+        admin.UseOpenTelemetryPrometheusScrapingEndpoint();
         admin.Run(context => context.Request.Path.Value switch
         {
             "/healthz" => WriteTextAsync(context, StatusCodes.Status200OK, "ok"),
@@ -33,7 +42,7 @@ internal static class AdminEndpoints
                 : lifetime.ApplicationStarted.IsCancellationRequested
                     ? WriteTextAsync(context, StatusCodes.Status200OK, "ready")
                     : WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "starting"),
-            "/config" => WriteJsonAsync(context, config.Current.Options),
+            "/config" => WriteConfigAsync(context, ConfigView.Build(config, endpoints)),
             "/connections" => WriteJsonAsync(context, Connections(telemetry)),
             _ => WriteTextAsync(context, StatusCodes.Status404NotFound, "not found: the admin listener serves /healthz, /readyz, /metrics, /config, /connections"),
         });
@@ -58,6 +67,12 @@ internal static class AdminEndpoints
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync(text + "\n");
+    }
+
+    private static Task WriteConfigAsync(HttpContext context, JsonNode view)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(view, ConfigJson.Options)).AsTask();
     }
 
     private static Task WriteJsonAsync<T>(HttpContext context, T value)

@@ -15,6 +15,7 @@ public sealed class ClientOptions
     public string? ProxyUser { get; set; }
 
     /// <summary>The password's hash, as printed by <c>YarpEgress hash-password</c> (never the password itself).</summary>
+    [Secret]
     public string? ProxyPasswordHash { get; set; }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using YarpEgress.Admin;
 using YarpEgress.Policy;
 using YarpEgress.Tls;
 using YarpEgress.Upstream;
@@ -29,9 +30,13 @@ internal static class EgressConfigCompiler
         ValidateTimeouts(options.Timeouts, errors);
         ValidateLimits(options.Limits, errors);
         ValidateTelemetry(options.Telemetry, errors);
+        var adminHosts = AdminHostFilter.Parse(options.Admin.AllowedHosts, $"{Root}:Admin:AllowedHosts", errors);
         return errors.Count > before
             ? null
-            : new EgressSnapshot(options, new EgressPolicy(rules, options.Mode == EnforcementMode.Report), clients, routes, pins, termination, privateAllow);
+            : new EgressSnapshot(options, new EgressPolicy(rules, options.Mode == EnforcementMode.Report), clients, routes, pins, termination, privateAllow)
+            {
+                AdminHosts = adminHosts,
+            };
     }
 
     private static Dictionary<string, TlsTermination> ValidateListeners(EgressOptions options, List<string> errors)

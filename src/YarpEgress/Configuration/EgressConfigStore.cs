@@ -20,10 +20,17 @@ internal sealed partial class EgressConfigStore : IDisposable
         _configuration = configuration;
         _logger = logger;
         _current = initial;
+        Bound = initial.Options;
         _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
     }
 
     public EgressSnapshot Current => _current;
+
+    /// <summary>The start-up options, whose listener and admin endpoints are the ones bound (<see cref="RestartBoundSettings"/>).</summary>
+    public EgressOptions Bound { get; }
+
+    /// <summary>What the current config changes in the settings bound at start-up, waiting for a restart.</summary>
+    public List<string> PendingRestart() => RestartBoundSettings.Changes(Bound, _current.Options);
 
     /// <summary>Raised after a new snapshot is in place.</summary>
     public event Action<EgressSnapshot>? Changed;
@@ -47,33 +54,14 @@ internal sealed partial class EgressConfigStore : IDisposable
             return;
         }
 
-        if (!SameEndpoints(_current.Options, next.Options))
+        if (RestartBoundSettings.Changes(Bound, next.Options) is { Count: > 0 } pending)
         {
-            LogListenersNeedRestart(_logger);
+            LogListenersNeedRestart(_logger, string.Join("; ", pending));
         }
 
         _current = next;
         LogReloaded(_logger, next.Policy.RuleCount);
         Changed?.Invoke(next);
-    }
-
-    private static bool SameEndpoints(EgressOptions a, EgressOptions b)
-    {
-        if (a.Listeners.Count != b.Listeners.Count || a.Admin.Address != b.Admin.Address || a.Admin.Port != b.Admin.Port)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < a.Listeners.Count; i++)
-        {
-            var (x, y) = (a.Listeners[i], b.Listeners[i]);
-            if (x.Name != y.Name || x.Address != y.Address || x.Port != y.Port || x.Protocol != y.Protocol || x.Tls?.Mode != y.Tls?.Mode)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     public void Dispose() => _subscription.Dispose();
@@ -87,6 +75,6 @@ internal sealed partial class EgressConfigStore : IDisposable
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Configuration error: {Error}")]
     private static partial void LogConfigError(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Listener or admin endpoints, protocols or TLS modes changed; they take effect after a restart")]
-    private static partial void LogListenersNeedRestart(ILogger logger);
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Listener or admin endpoints, protocols or TLS modes changed; they take effect after a restart: {Changes}")]
+    private static partial void LogListenersNeedRestart(ILogger logger, string changes);
 }

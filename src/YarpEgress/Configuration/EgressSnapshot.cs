@@ -1,4 +1,5 @@
 using System.Net;
+using YarpEgress.Admin;
 using YarpEgress.Policy;
 using YarpEgress.Upstream;
 
@@ -34,6 +35,9 @@ internal sealed class EgressSnapshot(
 
     /// <summary><c>Egress:PrivateNetworks:Allow</c>: private ranges the address policy lets through.</summary>
     public IReadOnlyList<IPNetwork> PrivateAllow { get; } = privateAllow;
+
+    /// <summary><c>Egress:Admin:AllowedHosts</c>: the Host names the admin listener answers.</summary>
+    public AdminHostFilter AdminHosts { get; init; } = AdminHostFilter.Default;
 
     public TimeoutOptions Timeouts => Options.Timeouts;
 

@@ -19,33 +19,35 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
         _timer = new Timer(_ => Poll(), null, source.PollInterval, source.PollInterval);
     }
 
-    /// <summary>
-    /// Set instead of any data when a file cannot be read or parsed, so that validation reports it like any other
-    /// config error (and a reload keeps the last good snapshot) rather than an exception escaping the host.
-    /// </summary>
-    public const string ErrorKey = "YarpEgressConfigFileError";
+    private const string FileErrors = $"{EgressConfigLoader.SourceErrorsSection}:files";
+
+    /// <summary>The files in the order they are merged.</summary>
+    public IReadOnlyList<ConfigFile> Files => _source.Files;
 
     public override void Load() => TryLoad();
 
     private bool TryLoad()
     {
+        Dictionary<string, string?> data;
         byte[] fingerprint;
         try
         {
-            (var data, fingerprint) = Read();
-            if (fingerprint.AsSpan().SequenceEqual(_fingerprint))
-            {
-                return false;
-            }
-
-            Data = data;
+            (data, fingerprint) = Read();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (InvalidDataException ex)
         {
-            fingerprint = [];
-            Data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [ErrorKey] = ex.Message };
+            // A file that cannot be read or parsed leaves nothing but its error: validation reports it like any other
+            // config error, and a reload keeps the last good snapshot.
+            data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [$"{FileErrors}:0"] = ex.Message };
+            fingerprint = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ex.Message));
         }
 
+        if (fingerprint.AsSpan().SequenceEqual(_fingerprint))
+        {
+            return false;
+        }
+
+        Data = data;
         _fingerprint = fingerprint;
         return true;
     }
@@ -61,19 +63,43 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
     private (Dictionary<string, string?> Data, byte[] Fingerprint) Read()
     {
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var errors = new List<string>();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Merge(data, _source.DefaultPath, hash);
-        if (_source.OverridePath is { } overridePath)
+        foreach (var file in _source.Files)
         {
-            Merge(data, overridePath, hash);
+            Merge(data, file, hash, errors);
+        }
+
+        for (var i = 0; i < errors.Count; i++)
+        {
+            data[$"{FileErrors}:{i}"] = errors[i];
         }
 
         return (data, hash.GetHashAndReset());
     }
 
-    private static void Merge(Dictionary<string, string?> data, string path, IncrementalHash hash)
+    private static void Merge(Dictionary<string, string?> data, ConfigFile file, IncrementalHash hash, List<string> errors)
     {
-        var bytes = File.ReadAllBytes(path);
+        var path = file.Path;
+        if (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"{file.Origin} {path}: is a directory, not a JSON config file");
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new InvalidDataException($"{file.Origin} {path}: the file does not exist", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{file.Origin} {path}: cannot be read: {ex.Message}", ex);
+        }
+
         hash.AppendData(bytes);
         JsonDocument document;
         try
@@ -90,6 +116,14 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new InvalidDataException($"{path}: the top level must be a JSON object");
+            }
+
+            foreach (var section in document.RootElement.EnumerateObject())
+            {
+                if (!TopLevelSections.IsKnown(section.Name))
+                {
+                    errors.Add($"{path}: {TopLevelSections.Unknown(section.Name)}");
+                }
             }
 
             Flatten(data, document.RootElement, prefix: null);

@@ -37,5 +37,6 @@ public sealed class RouteOptions
     public string? Via { get; set; }
 
     /// <summary>With <see cref="Via"/>: the <c>Proxy-Authorization</c> value to send the parent (e.g. <c>Basic ...</c>).</summary>
+    [Secret]
     public string? ViaAuthorization { get; set; }
 }

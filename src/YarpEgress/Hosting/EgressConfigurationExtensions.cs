@@ -11,36 +11,26 @@ public static class EgressConfigurationExtensions
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Replaces the builder's sources with: <c>appsettings/appsettings.json</c> beside the program, the file named by
-    /// <c>--config PATH</c> (or <c>EGRESS_CONFIG</c>) whose lists replace the default's, environment variables
-    /// (<c>Egress__Admin__Port=9902</c>), and the command line.
+    /// Replaces the builder's sources with: <c>appsettings/appsettings.json</c> beside the program (which allows
+    /// nothing), the file named by <c>--config PATH</c> (or <c>EGRESS_CONFIG</c>) whose lists replace the default's,
+    /// environment variables (<c>Egress__Admin__Port=9902</c>), and the command line's overrides. Errors of the command
+    /// line and of the files are reported by validation, beside every other config error.
     /// </summary>
     public static IConfigurationBuilder AddEgressConfiguration(this IConfigurationBuilder builder, string[] args)
     {
+        var commandLine = EgressCommandLine.Parse(args, Environment.GetEnvironmentVariable(ConfigPathVariable));
         var defaultPath = Path.Combine(AppContext.BaseDirectory, "appsettings", "appsettings.json");
-        var overridePath = FindOverridePath(args);
+        var overridePath = commandLine.ConfigPath is { } path ? Path.GetFullPath(path) : null;
         builder.Sources.Clear();
-        builder.Add(new LayeredJsonConfigurationSource(defaultPath, overridePath is null ? null : Path.GetFullPath(overridePath), PollInterval));
+        builder.Add(new LayeredJsonConfigurationSource(defaultPath, overridePath, PollInterval, commandLine.ConfigOrigin));
         builder.AddEnvironmentVariables();
-        builder.AddCommandLine(args);
-        return builder;
-    }
-
-    private static string? FindOverridePath(string[] args)
-    {
-        for (var i = 0; i < args.Length; i++)
+        var settings = new Dictionary<string, string?>(commandLine.Settings, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < commandLine.Errors.Count; i++)
         {
-            if (args[i] is "--config" && i + 1 < args.Length)
-            {
-                return args[i + 1];
-            }
-
-            if (args[i].StartsWith("--config=", StringComparison.Ordinal))
-            {
-                return args[i]["--config=".Length..];
-            }
+            settings[$"{EgressConfigLoader.SourceErrorsSection}:args:{i}"] = commandLine.Errors[i];
         }
 
-        return Environment.GetEnvironmentVariable(ConfigPathVariable) is { Length: > 0 } path ? path : null;
+        builder.AddInMemoryCollection(settings);
+        return builder;
     }
 }

@@ -107,10 +107,29 @@ public static class EgressHostingExtensions
     public static WebApplication UseEgress(this WebApplication app)
     {
         app.Services.GetRequiredService<EgressTelemetry>(); // counts config reloads from the start
+        StartupLog.ConfigFiles(app.Services);
         app.Lifetime.ApplicationStarted.Register(() => StartupLog.Listeners(app.Services));
         app.MapWhen(context => context.Features.Get<EgressListenerFeature>()?.IsAdmin == true, admin => admin.UseEgressAdmin());
         app.Run(app.Services.GetRequiredService<ForwardProxyHandler>().InvokeAsync);
         return app;
+    }
+
+    /// <summary>
+    /// Runs the gateway until shutdown. A listener that cannot be bound (the port is taken, the address is not this
+    /// host's) is a start-up error: printed as one line, exit code 2, instead of an unhandled exception.
+    /// </summary>
+    public static async Task<int> RunEgressAsync(this WebApplication app, TextWriter errorOutput)
+    {
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException && !app.Lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            errorOutput.WriteLine($"YarpEgress: cannot start: {ex.Message} Check Egress:Listeners and Egress:Admin, or stop what holds the address.");
+            return 2;
+        }
     }
 
     private static void ConfigureListeners(KestrelServerOptions kestrel, EgressSnapshot snapshot)

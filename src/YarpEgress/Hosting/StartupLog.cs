@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
@@ -7,6 +8,28 @@ namespace YarpEgress.Hosting;
 /// <summary>Says at start-up what each listener is (Kestrel's own line calls every endpoint "http://").</summary>
 internal static partial class StartupLog
 {
+    /// <summary>The config files, in the order they were merged (later ones override earlier ones).</summary>
+    public static void ConfigFiles(IServiceProvider services)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("YarpEgress.Startup");
+        if (services.GetRequiredService<IConfiguration>() is not IConfigurationRoot root)
+        {
+            return;
+        }
+
+        var order = 0;
+        foreach (var provider in root.Providers)
+        {
+            if (provider is LayeredJsonConfigurationProvider layered)
+            {
+                foreach (var file in layered.Files)
+                {
+                    LogConfigFile(logger, ++order, file.Path, file.Origin);
+                }
+            }
+        }
+    }
+
     public static void Listeners(IServiceProvider services)
     {
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("YarpEgress.Startup");
@@ -24,6 +47,9 @@ internal static partial class StartupLog
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Listener {Name}: {Kind} on {EndPoint}")]
     private static partial void LogListener(ILogger logger, string name, string kind, string endPoint);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Config file {Order}: {Path} ({Origin})")]
+    private static partial void LogConfigFile(ILogger logger, int order, string path, string origin);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Allowlist: {RuleCount} rules, mode {Mode}; {PrivateAllowCount} private ranges allowed")]
     private static partial void LogPolicy(ILogger logger, int ruleCount, EnforcementMode mode, int privateAllowCount);

@@ -1,0 +1,270 @@
+using System.Collections;
+using System.ComponentModel;
+using System.Globalization;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace YarpEgress.Configuration;
+
+/// <summary>
+/// Binds a configuration section onto an options type key by key, so that every unknown key and every value that does
+/// not convert is reported with its key path in one pass (the framework's binder stops at the first), with the
+/// accepted values or format. It remembers the keys that failed, so that semantic errors about the defaults they left
+/// behind can be dropped instead of misleading.
+/// </summary>
+internal sealed class OptionsBinder(List<string> errors)
+{
+    private const BindingFlags Public = BindingFlags.Public | BindingFlags.Instance;
+
+    private readonly List<string> _failed = [];
+
+    public T Bind<T>(IConfigurationSection section) where T : new()
+    {
+        var target = new T();
+        BindObject(typeof(T), section, target);
+        return target;
+    }
+
+    /// <summary>
+    /// Whether a later error is about a key that failed to bind, a key under it, or the object that holds it (whose
+    /// cross-key checks then saw a default instead of what was written).
+    /// </summary>
+    public bool IsAboutFailedKey(string error)
+    {
+        var end = error.IndexOf(": ", StringComparison.Ordinal);
+        var key = end < 0 ? error : error[..end];
+        foreach (var failed in _failed)
+        {
+            if (key.Equals(failed, StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith(failed + ":", StringComparison.OrdinalIgnoreCase)
+                || (failed.LastIndexOf(':') is var parent and > 0 && key.Equals(failed[..parent], StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void BindObject(Type type, IConfigurationSection section, object target)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            var property = type.GetProperty(child.Key, Public | BindingFlags.IgnoreCase);
+            if (property is null || !property.CanWrite || property.GetIndexParameters().Length > 0)
+            {
+                Fail(child.Path, $"unknown key (known: {KnownKeys(type)})");
+            }
+            else if (child.Value is null && !HasChildren(child))
+            {
+                // null or an empty object/list: the option keeps its default
+            }
+            else if (IsDictionary(property.PropertyType, out var valueType))
+            {
+                var dictionary = property.GetValue(target) as IDictionary ?? (IDictionary)Activator.CreateInstance(property.PropertyType)!;
+                if (TryDictionary(valueType, child, dictionary))
+                {
+                    property.SetValue(target, dictionary);
+                }
+            }
+            else if (TryConvert(property.PropertyType, child, out var value))
+            {
+                property.SetValue(target, value);
+            }
+        }
+    }
+
+    private bool TryConvert(Type type, IConfigurationSection section, out object? value)
+    {
+        value = null;
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        {
+            return TryList(type, section, out value);
+        }
+
+        if (type.IsClass && type != typeof(string) && type.Namespace == typeof(OptionsBinder).Namespace)
+        {
+            if (section.Value is { } text)
+            {
+                return Fail(section.Path, $"expected an object with keys ({KnownKeys(type)}), found the value '{text}'");
+            }
+
+            value = Activator.CreateInstance(type)!;
+            BindObject(type, section, value);
+            return true;
+        }
+
+        if (section.Value is not { } raw)
+        {
+            return Fail(section.Path, HasChildren(section) ? "expected a single value, found an object or a list" : "expected a value, found null");
+        }
+
+        return TryScalar(type, raw, section.Path, out value);
+    }
+
+    private bool TryList(Type listType, IConfigurationSection section, out object? value)
+    {
+        value = null;
+        if (section.Value is { } text)
+        {
+            return Fail(section.Path, $"expected a list, found the value '{text}'");
+        }
+
+        var list = (IList)Activator.CreateInstance(listType)!;
+        var itemType = listType.GetGenericArguments()[0];
+        var ok = true;
+        foreach (var child in section.GetChildren())
+        {
+            if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                ok = Fail(child.Path, $"expected a list, found the key '{child.Key}'");
+            }
+            else if (itemType.IsClass && itemType != typeof(string) && child.Value is null)
+            {
+                // a list entry "{ }" is an entry with every default, seen (and reported) by validation
+                var item = Activator.CreateInstance(itemType)!;
+                BindObject(itemType, child, item);
+                list.Add(item);
+            }
+            else if (TryConvert(itemType, child, out var item))
+            {
+                list.Add(item);
+            }
+            else
+            {
+                ok = false;
+            }
+        }
+
+        value = list;
+        return ok;
+    }
+
+    private bool TryDictionary(Type valueType, IConfigurationSection section, IDictionary dictionary)
+    {
+        var ok = true;
+        foreach (var child in section.GetChildren())
+        {
+            if (valueType == typeof(string) && child.Value is null && !HasChildren(child))
+            {
+                dictionary[child.Key] = string.Empty;
+            }
+            else if (TryConvert(valueType, child, out var item))
+            {
+                dictionary[child.Key] = item;
+            }
+            else
+            {
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    private bool TryScalar(Type type, string text, string path, out object? value)
+    {
+        value = null;
+        var invariant = CultureInfo.InvariantCulture;
+        if (type == typeof(string))
+        {
+            value = text;
+            return true;
+        }
+
+        if (type == typeof(bool))
+        {
+            return bool.TryParse(text, out var flag) ? Set(flag, out value) : Fail(path, $"'{text}' is not true or false");
+        }
+
+        if (type == typeof(int))
+        {
+            return int.TryParse(text, NumberStyles.AllowLeadingSign, invariant, out var number) ? Set(number, out value) : Fail(path, $"'{text}' is not a whole number");
+        }
+
+        if (type == typeof(long))
+        {
+            return long.TryParse(text, NumberStyles.AllowLeadingSign, invariant, out var big) ? Set(big, out value) : Fail(path, $"'{text}' is not a whole number");
+        }
+
+        if (type == typeof(double))
+        {
+            return double.TryParse(text, NumberStyles.Float, invariant, out var real) && double.IsFinite(real) ? Set(real, out value) : Fail(path, $"'{text}' is not a number");
+        }
+
+        if (type == typeof(TimeSpan))
+        {
+            // A bare number parses as days ("10" is ten days), never what a timeout meant: a time span has a ':'.
+            return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, invariant, out var span)
+                ? Set(span, out value)
+                : Fail(path, $"'{text}' is not a time span: expected one such as 00:00:30 (hh:mm:ss, d.hh:mm:ss or hh:mm:ss.fff)");
+        }
+
+        if (type.IsEnum)
+        {
+            // Names only: a number or a comma list would parse, and mean nothing an operator wrote on purpose.
+            foreach (var name in Enum.GetNames(type))
+            {
+                if (name.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase))
+                {
+                    value = Enum.Parse(type, name);
+                    return true;
+                }
+            }
+
+            return Fail(path, $"'{text}' is not one of {string.Join(", ", Enum.GetNames(type))}");
+        }
+
+        try
+        {
+            value = TypeDescriptor.GetConverter(type).ConvertFromInvariantString(text);
+            return true;
+        }
+        catch (Exception ex) when (ex is NotSupportedException or FormatException or ArgumentException)
+        {
+            return Fail(path, $"'{text}' cannot be read as {type.Name}: {ex.Message}");
+        }
+    }
+
+    private static bool Set<T>(T parsed, out object? value)
+    {
+        value = parsed;
+        return true;
+    }
+
+    private bool Fail(string path, string message)
+    {
+        errors.Add($"{path}: {message}");
+        _failed.Add(path);
+        return false;
+    }
+
+    private static bool IsDictionary(Type type, out Type valueType)
+    {
+        valueType = typeof(object);
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) && type.GetGenericArguments() is [var key, var value] && key == typeof(string))
+        {
+            valueType = value;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool HasChildren(IConfigurationSection section) => section.GetChildren().Any();
+
+    private static string KnownKeys(Type type)
+    {
+        var names = new List<string>();
+        foreach (var property in type.GetProperties(Public))
+        {
+            if (property.CanWrite && property.GetIndexParameters().Length == 0)
+            {
+                names.Add(property.Name);
+            }
+        }
+
+        return string.Join(", ", names);
+    }
+}
