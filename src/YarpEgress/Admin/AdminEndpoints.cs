@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -66,7 +67,9 @@ internal static class AdminEndpoints
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(text + "\n");
+        var bytes = Encoding.UTF8.GetBytes(text + "\n");
+        context.Response.ContentLength = bytes.Length;
+        return context.Response.Body.WriteAsync(bytes).AsTask();
     }
 
     private static Task WriteConfigAsync(HttpContext context, JsonNode view)

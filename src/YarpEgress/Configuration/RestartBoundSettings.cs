@@ -6,9 +6,7 @@ namespace YarpEgress.Configuration;
 /// </summary>
 internal static class RestartBoundSettings
 {
-    private const string Pending = "in force until a restart";
-
-    /// <summary>One line per pending change, with its key path in the new config: <c>Egress:Listeners:0:Port: 3129 in the config, 3128 in force until a restart</c>.</summary>
+    /// <summary>One line per pending change, with its key path in the new config: <c>Egress:Listeners:0:Port: 3129 in the config; 3128 at start-up, in force until a restart</c>.</summary>
     public static List<string> Changes(EgressOptions bound, EgressOptions next)
     {
         var changes = new List<string>();
@@ -47,7 +45,7 @@ internal static class RestartBoundSettings
     {
         if (!EqualityComparer<T>.Default.Equals(configured, inForce))
         {
-            changes.Add($"{key}: {configured} in the config, {inForce} {Pending}");
+            changes.Add($"{key}: {configured} in the config; {inForce} at start-up, in force until a restart");
         }
     }
 }

@@ -120,12 +120,13 @@ public static class EgressHostingExtensions
     /// </summary>
     public static async Task<int> RunEgressAsync(this WebApplication app, TextWriter errorOutput)
     {
+        var started = app.Lifetime.ApplicationStarted; // read before the run: a failed run disposes the services
         try
         {
             await app.RunAsync();
             return 0;
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException && !app.Lifetime.ApplicationStarted.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException && !started.IsCancellationRequested)
         {
             errorOutput.WriteLine($"YarpEgress: cannot start: {ex.Message} Check Egress:Listeners and Egress:Admin, or stop what holds the address.");
             return 2;

@@ -113,9 +113,15 @@ public sealed class ReloadTests
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal("ok\n", await health.Content.ReadAsStringAsync());
 
+        // An absolute-form request for an allowed name: its authority becomes the Host, not an admin name (421).
         using var raw = await RawClient.ConnectAsync(gateway.Admin);
         await raw.SendAsync("GET http://a.example.test/ HTTP/1.1\r\nHost: a.example.test\r\n\r\n");
         var (head, _) = await raw.ReadResponseAsync();
+        Assert.StartsWith("HTTP/1.1 421", head, StringComparison.Ordinal);
+
+        // With an address as the authority, it is still answered by the admin pipeline, never forwarded.
+        await raw.SendAsync($"GET http://{gateway.Admin}/ HTTP/1.1\r\nHost: {gateway.Admin}\r\n\r\n");
+        (head, _) = await raw.ReadResponseAsync();
         Assert.StartsWith("HTTP/1.1 404", head, StringComparison.Ordinal);
     }
 }
