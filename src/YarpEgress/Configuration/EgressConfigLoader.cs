@@ -15,6 +15,9 @@ internal static class EgressConfigLoader
     /// </summary>
     public const string SourceErrorsSection = "YarpEgressSourceErrors";
 
+    /// <summary>Errors of a file that could not be read or parsed: the config is then incomplete, and nothing else is checked.</summary>
+    public const string UnreadableSection = $"{SourceErrorsSection}:unreadable";
+
     public static EgressSnapshot? Load(IConfiguration configuration, List<string> errors)
     {
         var before = errors.Count;
@@ -27,6 +30,11 @@ internal static class EgressConfigLoader
         }
 
         var section = configuration.GetSection(EgressOptions.SectionName);
+        if (configuration.GetSection(UnreadableSection).Exists())
+        {
+            return null;
+        }
+
         if (!section.Exists())
         {
             if (errors.Count == before)

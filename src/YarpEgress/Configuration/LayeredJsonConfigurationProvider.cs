@@ -38,7 +38,7 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
         {
             // A file that cannot be read or parsed leaves nothing but its error: validation reports it like any other
             // config error, and a reload keeps the last good snapshot.
-            data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [$"{FileErrors}:0"] = ex.Message };
+            data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [$"{EgressConfigLoader.UnreadableSection}:0"] = ex.Message };
             fingerprint = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ex.Message));
         }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using YarpEgress.Configuration;
 using YarpEgress.Tests.Infrastructure;
 
@@ -33,7 +34,21 @@ public sealed class BaseConfigTests : IDisposable
         Assert.NotNull(snapshot);
         Assert.Equal(0, snapshot.Policy.RuleCount);
         Assert.False(File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings", "demo.json")));
-        Assert.Contains("--config appsettings/demo.json", File.ReadAllText(RepositoryFiles.PathOf("README.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_README_runs_the_demo_through_a_launch_profile_that_names_the_demo_file()
+    {
+        Assert.Contains("dotnet run --project src/YarpEgress --launch-profile demo", File.ReadAllText(RepositoryFiles.PathOf("README.md")), StringComparison.Ordinal);
+        using var settings = JsonDocument.Parse(File.ReadAllText(RepositoryFiles.PathOf("src", "YarpEgress", "Properties", "launchSettings.json")));
+        var profiles = settings.RootElement.GetProperty("profiles");
+        var args = profiles.GetProperty("demo").GetProperty("commandLineArgs").GetString()!.Split(' ');
+        Assert.Equal("--config", args[0]);
+        // dotnet run starts the program in the project folder
+        Assert.Equal(RepositoryFiles.PathOf("appsettings", "demo.json"), Path.GetFullPath(Path.Combine(RepositoryFiles.PathOf("src", "YarpEgress"), args[1])));
+        // the first profile, which a bare "dotnet run" takes, is the base config: it allows nothing
+        Assert.Equal("base", profiles.EnumerateObject().First().Name);
+        Assert.Equal(string.Empty, profiles.GetProperty("base").GetProperty("commandLineArgs").GetString());
     }
 
     [Fact]
