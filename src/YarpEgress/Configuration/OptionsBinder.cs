@@ -78,12 +78,18 @@ internal sealed class OptionsBinder(List<string> errors)
     {
         value = null;
         type = Nullable.GetUnderlyingType(type) ?? type;
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        if (IsList(type, out var itemType))
         {
-            return TryList(type, section, out value);
+            if (!TryList(itemType, section, out var list))
+            {
+                return false;
+            }
+
+            value = type.IsArray ? ToArray(itemType, list) : list;
+            return true;
         }
 
-        if (type.IsClass && type != typeof(string) && type.Namespace == typeof(OptionsBinder).Namespace)
+        if (IsOptions(type))
         {
             if (section.Value is { } text)
             {
@@ -103,16 +109,14 @@ internal sealed class OptionsBinder(List<string> errors)
         return TryScalar(type, raw, section.Path, out value);
     }
 
-    private bool TryList(Type listType, IConfigurationSection section, out object? value)
+    private bool TryList(Type itemType, IConfigurationSection section, out IList list)
     {
-        value = null;
+        list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(itemType))!;
         if (section.Value is { } text)
         {
             return Fail(section.Path, $"expected a list, found the value '{text}'");
         }
 
-        var list = (IList)Activator.CreateInstance(listType)!;
-        var itemType = listType.GetGenericArguments()[0];
         var ok = true;
         foreach (var child in section.GetChildren())
         {
@@ -120,7 +124,7 @@ internal sealed class OptionsBinder(List<string> errors)
             {
                 ok = Fail(child.Path, $"expected a list, found the key '{child.Key}'");
             }
-            else if (itemType.IsClass && itemType != typeof(string) && child.Value is null)
+            else if (IsOptions(itemType) && child.Value is null)
             {
                 // a list entry "{ }" is an entry with every default, seen (and reported) by validation
                 var item = Activator.CreateInstance(itemType)!;
@@ -137,7 +141,6 @@ internal sealed class OptionsBinder(List<string> errors)
             }
         }
 
-        value = list;
         return ok;
     }
 
@@ -238,6 +241,38 @@ internal sealed class OptionsBinder(List<string> errors)
         errors.Add($"{path}: {message}");
         _failed.Add(path);
         return false;
+    }
+
+    /// <summary>An options class: a class of the configuration namespace, bound key by key.</summary>
+    private static bool IsOptions(Type type) =>
+        type.IsClass && type != typeof(string) && type.Namespace?.StartsWith(typeof(OptionsBinder).Namespace!, StringComparison.Ordinal) == true;
+
+    /// <summary><c>List&lt;T&gt;</c>, <c>T[]</c> and the list interfaces a <c>List&lt;T&gt;</c> can stand for.</summary>
+    private static bool IsList(Type type, out Type itemType)
+    {
+        if (type.IsArray && type.GetArrayRank() == 1)
+        {
+            itemType = type.GetElementType()!;
+            return true;
+        }
+
+        itemType = typeof(object);
+        if (!type.IsGenericType || type.GetGenericArguments() is not [var item])
+        {
+            return false;
+        }
+
+        var definition = type.GetGenericTypeDefinition();
+        itemType = item;
+        return definition == typeof(List<>) || definition == typeof(IList<>) || definition == typeof(IReadOnlyList<>)
+            || definition == typeof(ICollection<>) || definition == typeof(IReadOnlyCollection<>) || definition == typeof(IEnumerable<>);
+    }
+
+    private static Array ToArray(Type itemType, IList list)
+    {
+        var array = Array.CreateInstance(itemType, list.Count);
+        list.CopyTo(array, 0);
+        return array;
     }
 
     private static bool IsDictionary(Type type, out Type valueType)
