@@ -24,6 +24,13 @@ public sealed partial class PublishedGatewayTests
             "publish", RepositoryFiles.PathOf("src", "YarpEgress", "YarpEgress.csproj"), "-c", "Release", "-o", output, "--nologo");
         Assert.True(publish.ExitCode == 0, publish.Stdout + publish.Stderr);
 
+        // The image's base config allows nothing, and the demo allowlist is not in it.
+        Assert.False(File.Exists(Path.Combine(output, "appsettings", "demo.json")));
+        using (var baseConfig = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "appsettings", "appsettings.json"))))
+        {
+            Assert.Equal(0, baseConfig.RootElement.GetProperty("Egress").GetProperty("Allow").GetArrayLength());
+        }
+
         // The cluster config with its secret mounted, every listener moved to a free loopback port.
         var ports = new Dictionary<string, int>();
         var config = RepositoryFiles.WithMountedSecrets(RepositoryFiles.PathOf("k8s", "egress.json"), text =>

@@ -41,6 +41,8 @@ public sealed class ReloadTests
         await using var gateway = await TestGateway.StartAsync(ConfigAllowing("a.example.test", echo.Port));
         Assert.False(await gateway.ReloadAsync(ConfigAllowing("w*w.example.test", echo.Port)));
         Assert.False(await gateway.ReloadAsync("{ \"Egress\": { broken"));
+        // A misspelt section would leave the real one at the base's (allow nothing): refused, not taken.
+        Assert.False(await gateway.ReloadAsync(new { Egres = new { Allow = new[] { new { Host = "b.example.test" } } } }));
         Assert.Equal("HTTP/1.1 200 Connection Established", await ConnectStatusAsync(gateway, "a.example.test", echo.Port));
 
         // And a good file after the bad ones is taken.
