@@ -1,5 +1,4 @@
 using System.Collections;
-using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
@@ -106,7 +105,7 @@ internal sealed class OptionsBinder(List<string> errors)
             return Fail(section.Path, HasChildren(section) ? "expected a single value, found an object or a list" : "expected a value, found null");
         }
 
-        return TryScalar(type, raw, section.Path, out value);
+        return ConfigScalar.TryParse(type, raw, out value, out var error) || Fail(section.Path, error);
     }
 
     private bool TryList(Type itemType, IConfigurationSection section, out IList list)
@@ -164,76 +163,6 @@ internal sealed class OptionsBinder(List<string> errors)
         }
 
         return ok;
-    }
-
-    private bool TryScalar(Type type, string text, string path, out object? value)
-    {
-        value = null;
-        var invariant = CultureInfo.InvariantCulture;
-        if (type == typeof(string))
-        {
-            value = text;
-            return true;
-        }
-
-        if (type == typeof(bool))
-        {
-            return bool.TryParse(text, out var flag) ? Set(flag, out value) : Fail(path, $"'{text}' is not true or false");
-        }
-
-        if (type == typeof(int))
-        {
-            return int.TryParse(text, NumberStyles.AllowLeadingSign, invariant, out var number) ? Set(number, out value) : Fail(path, $"'{text}' is not a whole number");
-        }
-
-        if (type == typeof(long))
-        {
-            return long.TryParse(text, NumberStyles.AllowLeadingSign, invariant, out var big) ? Set(big, out value) : Fail(path, $"'{text}' is not a whole number");
-        }
-
-        if (type == typeof(double))
-        {
-            return double.TryParse(text, NumberStyles.Float, invariant, out var real) && double.IsFinite(real) ? Set(real, out value) : Fail(path, $"'{text}' is not a number");
-        }
-
-        if (type == typeof(TimeSpan))
-        {
-            // A bare number parses as days ("10" is ten days), never what a timeout meant: a time span has a ':'.
-            return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, invariant, out var span)
-                ? Set(span, out value)
-                : Fail(path, $"'{text}' is not a time span: expected one such as 00:00:30 (hh:mm:ss, d.hh:mm:ss or hh:mm:ss.fff)");
-        }
-
-        if (type.IsEnum)
-        {
-            // Names only: a number or a comma list would parse, and mean nothing an operator wrote on purpose.
-            foreach (var name in Enum.GetNames(type))
-            {
-                if (name.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase))
-                {
-                    value = Enum.Parse(type, name);
-                    return true;
-                }
-            }
-
-            return Fail(path, $"'{text}' is not one of {string.Join(", ", Enum.GetNames(type))}");
-        }
-
-        try
-        {
-            value = TypeDescriptor.GetConverter(type).ConvertFromInvariantString(text);
-            return true;
-        }
-        catch (Exception ex) when (ex is NotSupportedException or FormatException or ArgumentException)
-        {
-            return Fail(path, $"'{text}' cannot be read as {type.Name}: {ex.Message}");
-        }
-    }
-
-    private static bool Set<T>(T parsed, out object? value)
-    {
-        value = parsed;
-        return true;
     }
 
     private bool Fail(string path, string message)
