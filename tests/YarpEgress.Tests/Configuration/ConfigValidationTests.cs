@@ -205,8 +205,16 @@ public sealed class ConfigValidationTests : IDisposable
         foreach (var file in files)
         {
             var errors = new List<string>();
-            Assert.NotNull(EgressConfigLoader.Load(ConfigFiles.Load(basePath, RepositoryFiles.WithMountedSecrets(file)), errors));
-            Assert.True(errors.Count == 0, $"{file}: {string.Join("; ", errors)}");
+            var copy = RepositoryFiles.WithMountedSecrets(file);
+            try
+            {
+                Assert.NotNull(EgressConfigLoader.Load(ConfigFiles.Load(basePath, copy), errors));
+                Assert.True(errors.Count == 0, $"{file}: {string.Join("; ", errors)}");
+            }
+            finally
+            {
+                Directory.Delete(Path.GetDirectoryName(copy)!, recursive: true);
+            }
         }
     }
 
