@@ -52,7 +52,8 @@ internal sealed class OptionsBinder(List<string> errors)
             var property = type.GetProperty(child.Key, Public | BindingFlags.IgnoreCase);
             if (property is null || !property.CanWrite || property.GetIndexParameters().Length > 0)
             {
-                Fail(child.Path, $"unknown key (known: {KnownKeys(type)})");
+                // Not a failed value: what the object's own checks say (a missing Host, say) is still true.
+                errors.Add($"{child.Path}: unknown key (known: {KnownKeys(type)})");
             }
             else if (child.Value is null && !HasChildren(child))
             {

@@ -226,7 +226,7 @@ public sealed class ConfigValidationTests : IDisposable
               "Egress": {
                 "Listeners": [ { "Name": "sni", "Port": 8443, "Protocol": "sni-passthrough", "UpstreamPort": 443 } ],
                 "Allow": "example.com",
-                "Deny": [ { "Host": "x.example", "Mode": 1 } ],
+                "Deny": [ { "Host": "x.example", "Mode": 1 }, { "Hots": "y.example" } ],
                 "Policy": { "RequireTlsSniMatch": "yes" },
                 "CircuitBreaker": { "FailureRatio": "half" },
                 "Hosts": { "a.example": { "nested": "10.0.0.1" } },
@@ -239,10 +239,13 @@ public sealed class ConfigValidationTests : IDisposable
                 "Egress:Allow: expected a list, found the value 'example.com'",
                 "Egress:CircuitBreaker:FailureRatio: 'half' is not a number",
                 "Egress:Deny:0:Mode: '1' is not one of Enforce, Report",
+                "Egress:Deny:1:Hots: unknown key (known: Host, Cidr, Ports, Mode)",
                 "Egress:Hosts:a.example: expected a single value, found an object or a list",
                 // The protocol did not bind, so "UpstreamPort applies to Sni listeners only" would only mislead: it is not reported.
                 "Egress:Listeners:0:Protocol: 'sni-passthrough' is not one of Http, Sni",
                 "Egress:Policy:RequireTlsSniMatch: 'yes' is not true or false",
+                // An unknown key is not a failed value: the entry's own check still speaks.
+                "Egress:Deny:1: give either Host or Cidr",
                 "Egress:Timeouts:Connect: must be positive, got 00:00:00",
             ],
             errors);
