@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -15,6 +16,8 @@ internal static class ConfigJson
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+        // Served as application/json, never inside HTML: "<redacted>" reads as written, not as \u003Credacted\u003E.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter() },
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { RedactSecrets } },
     };
@@ -36,12 +39,8 @@ internal static class ConfigJson
                 continue;
             }
 
-            if (property.PropertyType != typeof(string) || property.Get is not { } get)
-            {
-                throw new InvalidOperationException($"{type.Type.Name}.{member.Name}: [Secret] applies to readable string properties only");
-            }
-
-            property.Get = owner => get(owner) is null ? null : SecretAttribute.Redacted;
+            // A value of any type (a string, a list of keys) becomes one string; null stays null.
+            property.CustomConverter = (JsonConverter)Activator.CreateInstance(typeof(RedactedConverter<>).MakeGenericType(property.PropertyType))!;
         }
     }
 }

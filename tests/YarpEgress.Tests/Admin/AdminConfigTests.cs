@@ -41,6 +41,7 @@ public sealed class AdminConfigTests
         Assert.DoesNotContain("cGFyZW50OnRvcHNlY3JldA", text, StringComparison.Ordinal);
         Assert.DoesNotContain(Hash.Split('$')[^1], text, StringComparison.Ordinal);
         Assert.DoesNotContain("pbkdf2", text, StringComparison.Ordinal);
+        Assert.Contains("\"viaAuthorization\": \"<redacted>\"", text, StringComparison.Ordinal); // as a person reads it with curl
         var route = config.GetProperty("routes")[0];
         Assert.Equal(SecretAttribute.Redacted, route.GetProperty("viaAuthorization").GetString());
         Assert.Equal("http://parent.example.test:3128", route.GetProperty("via").GetString());

@@ -1,5 +1,7 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using YarpEgress.Admin;
 using YarpEgress.Configuration;
 
 namespace YarpEgress.Tests.Configuration;
@@ -14,13 +16,11 @@ public sealed partial class SecretOptionsTests
         var marked = new List<string>();
         foreach (var (type, property) in OptionProperties())
         {
-            var isSecret = property.GetCustomAttribute<SecretAttribute>() is not null;
-            if (isSecret)
+            if (property.GetCustomAttribute<SecretAttribute>() is not null)
             {
                 marked.Add($"{type.Name}.{property.Name}");
-                Assert.True(property.PropertyType == typeof(string), $"{type.Name}.{property.Name}: [Secret] applies to string properties only");
             }
-            else if (SecretName().IsMatch(property.Name))
+            else if (CanHoldText(property.PropertyType) && SecretName().IsMatch(property.Name))
             {
                 unmarked.Add($"{type.Name}.{property.Name}");
             }
@@ -43,6 +43,29 @@ public sealed partial class SecretOptionsTests
     [InlineData("ClientCaPath", false)]
     [InlineData("MaxCacheEntries", false)]
     public void The_name_check_catches_secret_names_and_leaves_paths(string name, bool secret) => Assert.Equal(secret, SecretName().IsMatch(name));
+
+    [Fact]
+    public void A_secret_of_any_type_is_written_redacted_and_null_stays_null()
+    {
+        var json = JsonSerializer.Serialize(new WithSecrets { Keys = ["k1", "k2"], Token = null, Name = "n" }, ConfigJson.Options);
+        Assert.Equal("""{"keys":"<redacted>","token":null,"name":"n"}""", json.ReplaceLineEndings(string.Empty).Replace(" ", string.Empty, StringComparison.Ordinal));
+    }
+
+    public sealed class WithSecrets
+    {
+        [Secret]
+        public List<string>? Keys { get; set; }
+
+        [Secret]
+        public string? Token { get; set; }
+
+        public string? Name { get; set; }
+    }
+
+    /// <summary>Strings and collections of strings: a count, a flag or a duration holds no secret, whatever its name.</summary>
+    private static bool CanHoldText(Type type) =>
+        type == typeof(string) || (type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type)
+            && (type.IsArray ? type.GetElementType() == typeof(string) : Array.Exists(type.GetGenericArguments(), a => a == typeof(string))));
 
     /// <summary>Every property of every options type reachable from <see cref="EgressOptions"/> (lists and dictionaries included).</summary>
     private static IEnumerable<(Type Type, PropertyInfo Property)> OptionProperties()
@@ -75,6 +98,6 @@ public sealed partial class SecretOptionsTests
         Assert.True(seen.Count > 10, "the walk should reach every options type");
     }
 
-    [GeneratedRegex("Password|Passphrase|Authorization|Secret|Token|Credential|ApiKey|PrivateKey|Key(Pem|Data|Material|Bytes|Text)|Key$")]
+    [GeneratedRegex("Password|Passphrase|Authorization|Secret|Token|Credential|PrivateKey|Key(Pem|Data|Material|Bytes|Text)|Key$")]
     private static partial Regex SecretName();
 }
