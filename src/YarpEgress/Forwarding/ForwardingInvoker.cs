@@ -78,7 +78,7 @@ internal sealed class ForwardingInvoker : IDisposable
     /// <summary>The name must match (checked by SslStream); the chain must end at one of the route's CAs.</summary>
     private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection cas) =>
         (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) == 0
-        && CertificateTrust.ChainsTo(certificate, cas);
+        && CertificateTrust.ChainsTo(certificate, cas, CertificateTrust.ServerAuth);
 
     private static Destination ToDestination(DnsEndPoint endPoint)
     {

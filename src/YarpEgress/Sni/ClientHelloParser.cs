@@ -12,7 +12,7 @@ namespace YarpEgress.Sni;
 /// </summary>
 /// <remarks>
 /// Record layer: RFC 8446 5.1 (type 22 = handshake, legacy version 3.x, length at most 2^14, no empty handshake
-/// fragments). ClientHello: RFC 8446 4.1.2. server_name: RFC 6066 3 (one host_name entry). ALPN: RFC 7301 3.1.
+/// fragments). ClientHello: RFC 8446 4.1.2. server_name: RFC 6066 3 (one host_name entry, no other name type). ALPN: RFC 7301 3.1.
 /// </remarks>
 internal static class ClientHelloParser
 {
@@ -251,7 +251,9 @@ internal static class ClientHelloParser
 
             if (nameType != 0)
             {
-                continue; // RFC 6066 allows other name types; none is defined, ignore them
+                // RFC 6066 defines host_name (0) only; OpenSSL and BoringSSL refuse any other entry with decode_error.
+                error = $"the server_name list has an entry of name_type {nameType}, not host_name";
+                return false;
             }
 
             if (name is not null)

@@ -36,6 +36,6 @@ internal static class SniListenOptionsExtensions
     {
         ServerCertificateContext = termination.Certificate,
         ClientCertificateRequired = termination.ClientCas is not null,
-        RemoteCertificateValidationCallback = termination.ClientCas is { } cas ? (_, certificate, _, _) => CertificateTrust.ChainsTo(certificate, cas) : null,
+        RemoteCertificateValidationCallback = termination.ClientCas is { } cas ? (_, certificate, _, _) => CertificateTrust.ChainsTo(certificate, cas, CertificateTrust.ClientAuth) : null,
     };
 }

@@ -165,6 +165,20 @@ public sealed class SniListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refuses_a_server_name_entry_that_is_not_a_host_name_with_decode_error()
+    {
+        // An allowed host_name, followed by an entry of name_type 1: OpenSSL and BoringSSL refuse such a list.
+        var list = ClientHelloSamples.Vector16([0, .. ClientHelloSamples.Vector16("a.example.test"u8.ToArray()), 1, .. ClientHelloSamples.Vector16("evil.test"u8.ToArray())]);
+        using (var raw = await RawClient.ConnectAsync(_gateway.EndPoint("tls")))
+        {
+            await raw.SendAsync(ClientHelloSamples.ChromiumStyle(serverName: null, extraExtensions: [ClientHelloSamples.Extension(0, list)]));
+            Assert.Equal(new byte[] { 21, 3, 3, 0, 2, 2, 50 }, await raw.ReadToEndAsync()); // fatal decode_error
+        }
+
+        await Passes_TLS_through_untouched_so_the_client_validates_the_upstream_certificate();
+    }
+
+    [Fact]
     public async Task Closes_a_connection_whose_ClientHello_stalls_past_the_timeout()
     {
         using var raw = await RawClient.ConnectAsync(_gateway.EndPoint("tls"));
@@ -213,5 +227,36 @@ public sealed class SniListenerTests : IAsyncLifetime
             throw new IOException("closed without data");
         });
         Assert.True(refused is AuthenticationException or IOException, refused?.ToString());
+    }
+
+    [Fact]
+    public async Task Terminate_mode_refuses_a_client_certificate_without_the_clientAuth_usage()
+    {
+        // From the trusted client CA, but made for servers only (serverAuth EKU): not a client certificate.
+        using var serverOnly = TestCertificates.Issue("workload.test", "1.3.6.1.5.5.7.3.1");
+        var refused = await Record.ExceptionAsync(async () =>
+        {
+            await using var tls = await TlsThroughAsync("mtls", "a.example.test", serverOnly);
+            await tls.WriteAsync("x"u8.ToArray());
+            Assert.Equal(0, await tls.ReadAsync(new byte[1]));
+            throw new IOException("closed without data");
+        });
+        Assert.True(refused is AuthenticationException or IOException, refused?.ToString());
+        Assert.Equal(0, _echo.Accepted);
+
+        // No EKU extension at all is good for any use, as TLS stacks treat it; clientAuth beside serverAuth is fine too.
+        foreach (var certificate in new[] { TestCertificates.Issue("workload.test"), TestCertificates.Issue("workload.test", "1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2") })
+        {
+            using (certificate)
+            {
+                await using var tls = await TlsThroughAsync("mtls", "a.example.test", certificate);
+                await tls.WriteAsync("usage"u8.ToArray());
+                var buffer = new byte[5];
+                await tls.ReadExactlyAsync(buffer);
+                Assert.Equal("usage", Encoding.ASCII.GetString(buffer));
+            }
+        }
+
+        Assert.Equal(2, _echo.Accepted);
     }
 }

@@ -18,6 +18,28 @@ internal static class TestCertificates
     /// <summary>A client certificate (CN=workload.test) signed by the test root, for mutual TLS.</summary>
     public static X509Certificate2 Client => Set.Value.Client;
 
+    /// <summary>
+    /// A certificate signed by the test root for <paramref name="commonName"/>, with exactly the given extended key
+    /// usages (OIDs); none: no EKU extension at all.
+    /// </summary>
+    public static X509Certificate2 Issue(string commonName, params string[] extendedKeyUsages)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+        if (extendedKeyUsages.Length > 0)
+        {
+            var usages = new OidCollection();
+            foreach (var oid in extendedKeyUsages)
+            {
+                usages.Add(new Oid(oid));
+            }
+
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
+        }
+
+        return Issue(request, key, Root, DateTimeOffset.UtcNow);
+    }
+
     /// <summary>Writes the server certificate and its key as PEM files; returns their paths.</summary>
     public static (string Certificate, string Key) WriteServerPem()
     {

@@ -94,6 +94,34 @@ public sealed class ClientHelloParserTests
         Assert.Equal("h2", hello.Alpn);
     }
 
+    [Fact]
+    public void Refuses_a_server_name_entry_that_is_not_a_host_name()
+    {
+        byte[] hello =
+        [
+            0x16, 0x03, 0x01, 0x00, 0x46,       // record: handshake (22), legacy version TLS 1.0, 70 bytes
+            0x01, 0x00, 0x00, 0x42,             // handshake: ClientHello (1), 66 bytes
+            0x03, 0x03,                         // legacy_version: TLS 1.2
+            .. new byte[32],                    // random
+            0x00,                               // legacy_session_id: empty
+            0x00, 0x02, 0x13, 0x01,             // cipher_suites: 2 bytes, TLS_AES_128_GCM_SHA256
+            0x01, 0x00,                         // legacy_compression_methods: 1 byte, null
+            0x00, 0x17,                         // extensions: 23 bytes
+            0x00, 0x00,                         //   extension type: server_name (0)
+            0x00, 0x13,                         //   extension data: 19 bytes
+            0x00, 0x11,                         //     server_name_list: 17 bytes
+            0x01,                               //       name_type 1: not host_name (0), the only type RFC 6066 defines
+            0x00, 0x0e,                         //       name: 14 bytes
+            .. "a.example.test"u8,
+        ];
+        Assert.Equal(ClientHelloStatus.Malformed, Parse(hello, out _, out var error));
+        Assert.Equal("the server_name list has an entry of name_type 1, not host_name", error);
+
+        hello[^17] = 0x00; // the same hello with name_type host_name is a good one
+        Assert.Equal(ClientHelloStatus.Complete, Parse(hello, out var good, out _));
+        Assert.Equal("a.example.test", good.ServerName);
+    }
+
     public static TheoryData<string, byte[], string, string> Refusals()
     {
         var good = ClientHelloSamples.ChromiumStyle("www.example.com");
@@ -122,6 +150,7 @@ public sealed class ClientHelloParserTests
             { "empty host name", ClientHelloSamples.ChromiumStyle(null, extraExtensions: [ClientHelloSamples.Extension(0, ClientHelloSamples.Vector16([0, 0, 0]))]), nameof(ClientHelloStatus.Malformed), "0 bytes" },
             { "non-ASCII host name", ClientHelloSamples.ChromiumStyle("bücher.example"), nameof(ClientHelloStatus.Malformed), "not printable ASCII" },
             { "host name with a space", ClientHelloSamples.ChromiumStyle("a b.example"), nameof(ClientHelloStatus.Malformed), "not printable ASCII" },
+            { "host_name then another name type", ClientHelloSamples.ChromiumStyle(null, extraExtensions: [ClientHelloSamples.Extension(0, ClientHelloSamples.Vector16([0, .. ClientHelloSamples.Vector16("a.ex"u8.ToArray()), 1, .. ClientHelloSamples.Vector16("b.ex"u8.ToArray())]))]), nameof(ClientHelloStatus.Malformed), "name_type 1, not host_name" },
             { "duplicate ALPN", ClientHelloSamples.ChromiumStyle("a.example", extraExtensions: [ClientHelloSamples.Extension(16, [0, 3, 2, 0x68, 0x32])]), nameof(ClientHelloStatus.Malformed), "ALPN extension appears twice" },
             { "too large", good, nameof(ClientHelloStatus.TooLarge), "larger than 1024 bytes" },
         };
