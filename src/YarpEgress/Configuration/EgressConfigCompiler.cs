@@ -31,11 +31,13 @@ internal static class EgressConfigCompiler
         ValidateLimits(options.Limits, errors);
         ValidateTelemetry(options.Telemetry, errors);
         var adminHosts = AdminHostFilter.Parse(options.Admin.AllowedHosts, $"{Root}:Admin:AllowedHosts", errors);
+        var sniExempt = options.Policy.SniMatchExemptPorts.Count == 0 ? PortSet.None : PortSet.Parse(options.Policy.SniMatchExemptPorts, $"{Root}:Policy:SniMatchExemptPorts", errors);
         return errors.Count > before
             ? null
             : new EgressSnapshot(options, new EgressPolicy(rules, options.Mode == EnforcementMode.Report), clients, routes, pins, termination, privateAllow)
             {
                 AdminHosts = adminHosts,
+                SniMatchExemptPorts = sniExempt ?? PortSet.None,
             };
     }
 

@@ -39,6 +39,9 @@ internal sealed class EgressSnapshot(
     /// <summary><c>Egress:Admin:AllowedHosts</c>: the Host names the admin listener answers.</summary>
     public AdminHostFilter AdminHosts { get; init; } = AdminHostFilter.Default;
 
+    /// <summary><c>Egress:Policy:SniMatchExemptPorts</c>: ports whose CONNECT tunnels skip the SNI match.</summary>
+    public PortSet SniMatchExemptPorts { get; init; } = PortSet.None;
+
     public TimeoutOptions Timeouts => Options.Timeouts;
 
     public LimitOptions Limits => Options.Limits;

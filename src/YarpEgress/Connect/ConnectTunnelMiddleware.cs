@@ -142,7 +142,8 @@ internal sealed partial class ConnectTunnelMiddleware(
         }
 
         session.StatusCode = 200;
-        if (snapshot.Options.Policy.RequireTlsSniMatch && !await SniMatchesAsync(context, clientSocket, destination, snapshot, session))
+        if (snapshot.Options.Policy.RequireTlsSniMatch && !snapshot.SniMatchExemptPorts.Contains(destination.Port)
+            && !await SniMatchesAsync(context, clientSocket, destination, snapshot, session))
         {
             upstream.Dispose();
             return;
@@ -152,32 +153,40 @@ internal sealed partial class ConnectTunnelMiddleware(
     }
 
     /// <summary>
-    /// <c>Egress:Policy:RequireTlsSniMatch</c>: when the tunnel starts with a ClientHello, its server name must be the
-    /// CONNECT host (no domain fronting through an allowed name). A tunnel that does not start with TLS within the
-    /// ClientHello timeout is let through unchecked.
+    /// <c>Egress:Policy:RequireTlsSniMatch</c>, failing closed: the tunnel must start with a ClientHello, within
+    /// <c>Timeouts:ClientHello</c>, whose server name is the CONNECT host (no domain fronting through an allowed name).
+    /// A wrong or missing name and a malformed hello get a fatal TLS alert; bytes that are not TLS, a stall and a late
+    /// hello close the tunnel. Nothing reaches the upstream before the check passes, and the peeked bytes stay in the
+    /// pipe for the relay. Ports in <c>SniMatchExemptPorts</c> never get here.
     /// </summary>
     private async Task<bool> SniMatchesAsync(ConnectionContext context, Socket? clientSocket, Destination destination, EgressSnapshot snapshot, ProxySession session)
     {
         var read = await ClientHelloReader.PeekAsync(context.Transport.Input, snapshot.Limits.MaxClientHelloBytes, snapshot.Timeouts.ClientHello, time, context.ConnectionClosed);
         session.Alpn = read.Hello.Alpn;
-        switch (read.Status)
+        var name = read.Hello.ServerName;
+        if (read.Status == ClientHelloStatus.Complete && name is not null
+            && Destination.TryParse(name, destination.Port, out var named, out _) && named.Host == destination.Host)
         {
-            case ClientHelloStatus.NotTls:
-            case ClientHelloStatus.Incomplete when read.TimedOut:
-            case ClientHelloStatus.Complete when read.Hello.ServerName is null:
-                return true;
-            case ClientHelloStatus.Incomplete:
-                session.End = "client_reset";
-                return false;
-            case ClientHelloStatus.Complete when Destination.TryParse(read.Hello.ServerName, destination.Port, out var named, out _) && named.Host == destination.Host:
-                return true;
-            default:
-                var alert = read.Status == ClientHelloStatus.Complete ? TlsAlert.UnrecognizedName : TlsAlert.DecodeError;
-                LogSniMismatch(logger, session.Id, LogText.Escape(destination.ToString()), LogText.Escape(read.Hello.ServerName ?? read.Error));
-                session.End = "sni_mismatch";
-                await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(alert), time);
-                return false;
+            return true;
         }
+
+        var (end, alert, reason) = read.Status switch
+        {
+            ClientHelloStatus.Complete when name is null => ("sni_missing", TlsAlert.UnrecognizedName, "its ClientHello has no server name"),
+            ClientHelloStatus.Complete => ("sni_mismatch", TlsAlert.UnrecognizedName, $"its ClientHello names '{name}'"),
+            ClientHelloStatus.NotTls => ("not_tls", (byte)0, "it does not start with TLS, and its port is not in SniMatchExemptPorts"),
+            ClientHelloStatus.Incomplete when read.TimedOut => ("client_hello_timeout", (byte)0, read.Error),
+            ClientHelloStatus.Incomplete => ("client_reset", (byte)0, read.Error),
+            _ => ("bad_client_hello", TlsAlert.DecodeError, read.Error),
+        };
+        session.End = end;
+        LogSniCheckFailed(logger, session.Id, LogText.Escape(destination.ToString()), end, LogText.Escape(reason));
+        if (alert != 0)
+        {
+            await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(alert), time);
+        }
+
+        return false;
     }
 
     private Task RefuseAsync(ConnectionContext context, ProxySession session, ProxyError error)
@@ -189,6 +198,6 @@ internal sealed partial class ConnectTunnelMiddleware(
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} denied: {Reason}")]
     private static partial void LogDenied(ILogger logger, long sessionId, string destination, string reason);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} closed: the tunnel's ClientHello names '{ServerName}'")]
-    private static partial void LogSniMismatch(ILogger logger, long sessionId, string destination, string serverName);
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} closed by the SNI check ({End}): {Reason}")]
+    private static partial void LogSniCheckFailed(ILogger logger, long sessionId, string destination, string end, string reason);
 }

@@ -7,6 +7,7 @@ internal sealed class PortSet
 {
     public static readonly PortSet All = new([(1, 65535)], "*");
     public static readonly PortSet Web = new([(80, 80), (443, 443)], "80,443");
+    public static readonly PortSet None = new([], "-");
 
     private readonly (int Low, int High)[] _ranges;
 

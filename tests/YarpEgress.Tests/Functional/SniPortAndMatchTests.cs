@@ -69,18 +69,134 @@ public sealed class SniPortAndMatchTests
         Assert.StartsWith("HTTP/1.1 200", await reader.ReadToEndAsync(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task RequireTlsSniMatch_lets_a_non_TLS_tunnel_through()
-    {
-        await using var echo = TcpUpstream.Echo();
-        await using var gateway = await TestGateway.StartAsync(TestGateway.Config(
-            allow: [new { Host = "a.example.test", Ports = new[] { $"{echo.Port}" } }],
+    /// <summary>A gateway with RequireTlsSniMatch for a.example.test on two echo ports, of which only the first is exempt.</summary>
+    private static Task<TestGateway> MatchingGatewayAsync(int exemptPort, int otherPort, string clientHelloTimeout = "00:00:05") =>
+        TestGateway.StartAsync(TestGateway.Config(
+            allow: [new { Host = "a.example.test", Ports = new[] { $"{exemptPort}", $"{otherPort}" } }],
             hosts: new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1" },
-            policy: new { RequireTlsSniMatch = true }));
-        using var raw = await RawClient.ConnectAsync(gateway.Proxy);
-        await raw.SendAsync($"CONNECT a.example.test:{echo.Port} HTTP/1.1\r\n\r\n");
-        Assert.StartsWith("HTTP/1.1 200", await raw.ReadHeadAsync(), StringComparison.Ordinal);
-        await raw.SendAsync("SSH-2.0-test\r\n");
-        Assert.Equal("SSH-2.0-test\r\n", Encoding.ASCII.GetString(await raw.ReadExactlyAsync(14)));
+            timeouts: new { Connect = "00:00:05", ClientHello = clientHelloTimeout },
+            policy: new { RequireTlsSniMatch = true, SniMatchExemptPorts = new[] { $"{exemptPort}" } }));
+
+    private static async Task<RawClient> TunnelAsync(TestGateway gateway, int port)
+    {
+        var raw = await RawClient.ConnectAsync(gateway.Proxy);
+        await raw.SendAsync($"CONNECT a.example.test:{port} HTTP/1.1\r\n\r\n");
+        Assert.Equal("HTTP/1.1 200 Connection Established\r\n\r\n", await raw.ReadHeadAsync());
+        return raw;
+    }
+
+    /// <summary>An upstream that records every byte it receives; <c>Received</c> completes at the client's end.</summary>
+    private static (TcpUpstream Server, TaskCompletionSource<byte[]> Received) RecordingUpstream()
+    {
+        var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = TcpUpstream.Start(async socket =>
+        {
+            var all = new MemoryStream();
+            var buffer = new byte[4096];
+            try
+            {
+                int read;
+                while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                {
+                    all.Write(buffer, 0, read);
+                }
+            }
+            finally
+            {
+                received.TrySetResult(all.ToArray());
+            }
+        });
+        return (server, received);
+    }
+
+    [Fact]
+    public async Task RequireTlsSniMatch_relays_non_TLS_only_on_an_exempt_port()
+    {
+        await using var exempt = TcpUpstream.Echo();
+        var (other, received) = RecordingUpstream();
+        await using var _ = other;
+        await using var gateway = await MatchingGatewayAsync(exempt.Port, other.Port);
+
+        using (var ssh = await TunnelAsync(gateway, exempt.Port))
+        {
+            await ssh.SendAsync("SSH-2.0-test\r\n");
+            Assert.Equal("SSH-2.0-test\r\n", Encoding.ASCII.GetString(await ssh.ReadExactlyAsync(14)));
+        }
+
+        using (var ssh = await TunnelAsync(gateway, other.Port))
+        {
+            await ssh.SendAsync("SSH-2.0-test\r\n");
+            Assert.Empty(await ssh.ReadToEndAsync()); // closed, no alert: it was not TLS
+        }
+
+        Assert.Empty(await received.Task.WaitAsync(TimeSpan.FromSeconds(10))); // the upstream got nothing
+    }
+
+    [Fact]
+    public async Task RequireTlsSniMatch_refuses_a_ClientHello_without_a_server_name_or_with_a_bad_one()
+    {
+        await using var exempt = TcpUpstream.Echo();
+        var (upstream, received) = RecordingUpstream();
+        await using var _ = upstream;
+        await using var gateway = await MatchingGatewayAsync(exempt.Port, upstream.Port);
+
+        using (var raw = await TunnelAsync(gateway, upstream.Port))
+        {
+            await raw.SendAsync(Sni.ClientHelloSamples.ChromiumStyle(serverName: null));
+            Assert.Equal(new byte[] { 21, 3, 3, 0, 2, 2, 112 }, await raw.ReadToEndAsync()); // fatal unrecognized_name
+        }
+
+        Assert.Empty(await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // A server_name list with a non-host_name entry beside the right name is malformed: decode_error.
+        var list = Sni.ClientHelloSamples.Vector16([0, .. Sni.ClientHelloSamples.Vector16("a.example.test"u8.ToArray()), 1, .. Sni.ClientHelloSamples.Vector16("evil.test"u8.ToArray())]);
+        using (var raw = await TunnelAsync(gateway, upstream.Port))
+        {
+            await raw.SendAsync(Sni.ClientHelloSamples.ChromiumStyle(serverName: null, extraExtensions: [Sni.ClientHelloSamples.Extension(0, list)]));
+            Assert.Equal(new byte[] { 21, 3, 3, 0, 2, 2, 50 }, await raw.ReadToEndAsync());
+        }
+    }
+
+    [Fact]
+    public async Task RequireTlsSniMatch_closes_a_tunnel_whose_ClientHello_comes_after_the_timeout()
+    {
+        await using var exempt = TcpUpstream.Echo();
+        var (upstream, received) = RecordingUpstream();
+        await using var _ = upstream;
+        await using var gateway = await MatchingGatewayAsync(exempt.Port, upstream.Port, clientHelloTimeout: "00:00:00.2");
+
+        using var raw = await TunnelAsync(gateway, upstream.Port);
+        Assert.Empty(await raw.ReadToEndAsync()); // the gateway closes the silent tunnel at the timeout
+        try
+        {
+            await raw.SendAsync(Sni.ClientHelloSamples.ChromiumStyle("evil.test")); // the late, fronted hello
+        }
+        catch (SocketException)
+        {
+            // the connection is gone, as it should be
+        }
+
+        Assert.Empty(await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task RequireTlsSniMatch_passes_a_hello_split_over_delayed_segments_intact()
+    {
+        await using var exempt = TcpUpstream.Echo();
+        await using var echo = TcpUpstream.Echo();
+        await using var gateway = await MatchingGatewayAsync(exempt.Port, echo.Port);
+        var hello = Sni.ClientHelloSamples.ChromiumStyle("a.example.test", recordSizes: [200, 900]);
+
+        using var raw = await TunnelAsync(gateway, echo.Port);
+        foreach (var (from, to) in new[] { (0, 3), (3, 150), (150, 1000), (1000, hello.Length) })
+        {
+            await raw.SendAsync(hello[from..to]);
+            await Task.Delay(100); // each piece arrives on its own, long before the 5 s timeout
+        }
+
+        await raw.SendAsync("after the hello"u8.ToArray());
+        var echoed = await raw.ReadExactlyAsync(hello.Length + 15);
+        Assert.Equal(hello, echoed[..hello.Length]); // byte for byte
+        Assert.Equal("after the hello", Encoding.ASCII.GetString(echoed, hello.Length, 15));
     }
 }
