@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using YarpEgress.Authentication;
 using YarpEgress.Configuration;
 using YarpEgress.Errors;
 using YarpEgress.Hosting;
@@ -20,6 +21,7 @@ namespace YarpEgress.Connect;
 internal sealed partial class ConnectTunnelMiddleware(
     EgressConfigStore config,
     TunnelService tunnels,
+    ProxyAuthenticator authenticator,
     EgressTelemetry telemetry,
     TimeProvider time,
     ILogger<ConnectTunnelMiddleware> logger)
@@ -107,14 +109,17 @@ internal sealed partial class ConnectTunnelMiddleware(
             return;
         }
 
-        if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as System.Net.IPEndPoint)?.Address, request.ProxyAuthorization, out var client))
+        var source = (context.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
+        var identity = await authenticator.IdentifyAsync(snapshot.Clients, source, request.ProxyAuthorization);
+        if (identity.Outcome != IdentificationOutcome.Identified)
         {
-            session.Rejected("credentials_required", destination);
-            await RefuseAsync(context, session, ProxyError.CredentialsRequired());
+            var throttled = identity.Outcome == IdentificationOutcome.Throttled;
+            session.Rejected(throttled ? "auth_throttled" : "credentials_required", destination);
+            await RefuseAsync(context, session, throttled ? ProxyError.AuthenticationThrottled(source, identity.RetryAfter) : ProxyError.CredentialsRequired());
             return;
         }
 
-        var decision = session.Decide(snapshot.Policy, destination, client);
+        var decision = session.Decide(snapshot.Policy, destination, identity.Client);
         if (!decision.IsAllowed)
         {
             LogDenied(logger, session.Id, LogText.Escape(destination.ToString()), LogText.Escape(decision.Reason));

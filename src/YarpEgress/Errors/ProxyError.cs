@@ -22,6 +22,19 @@ internal readonly record struct ProxyError(int StatusCode, string ProxyStatus, s
     /// <summary>407: the client this source belongs to must send its proxy credentials (answered with a Basic challenge).</summary>
     public static ProxyError CredentialsRequired() => new(407, "http_request_denied", "proxy credentials are required for this client, or were wrong");
 
+    /// <summary>429: this source's recent credential checks failed too often (or too many are running); no check was made.</summary>
+    public static ProxyError AuthenticationThrottled(System.Net.IPAddress? source, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        return new(429, "http_request_denied", $"too many failed or concurrent proxy authentications from {source?.ToString() ?? "this source"}; retry in {seconds} s")
+        {
+            RetryAfterSeconds = seconds,
+        };
+    }
+
+    /// <summary>When set, the response carries <c>Retry-After</c> with this many seconds.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     /// <summary>The <c>Proxy-Authenticate</c> challenge a 407 carries.</summary>
     public const string Challenge = "Basic realm=\"yarp-egress\", charset=\"UTF-8\"";
 

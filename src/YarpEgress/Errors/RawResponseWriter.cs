@@ -16,6 +16,7 @@ internal static class RawResponseWriter
             $"HTTP/1.1 {error.StatusCode} {ReasonPhrases.GetReasonPhrase(error.StatusCode)}\r\n" +
             $"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n" +
             $"Proxy-Status: {error.ProxyStatusHeader}\r\n{(error.StatusCode == 407 ? $"Proxy-Authenticate: {ProxyError.Challenge}\r\n" : string.Empty)}" +
+            $"{(error.RetryAfterSeconds is { } retry ? $"Retry-After: {retry}\r\n" : string.Empty)}" +
             $"Connection: close\r\n\r\n{body}");
         return ClientTransport.SendFinalAsync(context, ClientTransport.RawSocket(context), Encoding.UTF8.GetBytes(response), time);
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
+using YarpEgress.Authentication;
 using YarpEgress.Errors;
 using YarpEgress.Hosting;
 using YarpEgress.Policy;
@@ -21,6 +22,7 @@ internal sealed partial class ForwardProxyHandler(
     IHttpForwarder forwarder,
     ForwardingInvokers invokers,
     EgressHttpTransformer transformer,
+    ProxyAuthenticator authenticator,
     EgressTelemetry telemetry,
     ILogger<ForwardProxyHandler> logger)
 {
@@ -54,14 +56,16 @@ internal sealed partial class ForwardProxyHandler(
         // One snapshot for the whole request, and the pools dialed under its rules, held until the response is done.
         using var pools = invokers.Acquire();
         var snapshot = pools.Snapshot;
-        if (!snapshot.Clients.TryIdentify(context.Connection.RemoteIpAddress, context.Request.Headers.ProxyAuthorization, out var client))
+        var identity = await authenticator.IdentifyAsync(snapshot.Clients, context.Connection.RemoteIpAddress, context.Request.Headers.ProxyAuthorization);
+        if (identity.Outcome != IdentificationOutcome.Identified)
         {
-            session.Rejected("credentials_required", destination);
-            await WriteErrorAsync(context, ProxyError.CredentialsRequired());
+            var throttled = identity.Outcome == IdentificationOutcome.Throttled;
+            session.Rejected(throttled ? "auth_throttled" : "credentials_required", destination);
+            await WriteErrorAsync(context, throttled ? ProxyError.AuthenticationThrottled(context.Connection.RemoteIpAddress, identity.RetryAfter) : ProxyError.CredentialsRequired());
             return;
         }
 
-        var decision = session.Decide(snapshot.Policy, destination, client);
+        var decision = session.Decide(snapshot.Policy, destination, identity.Client);
         if (!decision.IsAllowed)
         {
             LogDenied(logger, session.Id, LogText.Escape(context.Request.Method), LogText.Escape(destination.ToString()), LogText.Escape(decision.Reason));
@@ -192,6 +196,11 @@ internal sealed partial class ForwardProxyHandler(
         if (error.StatusCode == 407)
         {
             context.Response.Headers.ProxyAuthenticate = ProxyError.Challenge;
+        }
+
+        if (error.RetryAfterSeconds is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return context.Response.Body.WriteAsync(body).AsTask();

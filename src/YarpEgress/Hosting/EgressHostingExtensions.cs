@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
 using YarpEgress.Admin;
+using YarpEgress.Authentication;
 using YarpEgress.Configuration;
 using YarpEgress.Connect;
 using YarpEgress.Forwarding;
@@ -56,6 +57,10 @@ public static class EgressHostingExtensions
         // The config: one validated snapshot at a time, swapped on reload.
         services.AddSingleton(sp => new EgressConfigStore(builder.Configuration, snapshot, sp.GetRequiredService<ILogger<EgressConfigStore>>()));
         services.AddSingleton<EgressEndpoints>();
+
+        // Who a request belongs to: proxy credentials checked with a cache and a per-source budget of PBKDF2 work.
+        services.TryAddSingleton<IPasswordKeyDerivation>(Pbkdf2KeyDerivation.Instance);
+        services.AddSingleton<ProxyAuthenticator>();
 
         // A connection arrives through the gateway's own socket transport (tunnels detach the socket from its pipes),
         // meets the connection limits first; shutdown drains.

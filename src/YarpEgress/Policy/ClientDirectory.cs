@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 
 namespace YarpEgress.Policy;
 
@@ -7,31 +6,44 @@ namespace YarpEgress.Policy;
 /// <c>Egress:Clients</c>: picks the client of a connection or request. In config order, the first client whose
 /// sources include the address and which needs no credentials, or whose <c>ProxyUser</c> and password the request
 /// carries. When a client would match by source but wants credentials that are missing or wrong, the answer is a
-/// challenge (407). Otherwise there is no client, and the global rules alone apply.
+/// challenge (407). Otherwise there is no client, and the global rules alone apply. Credentials are checked by
+/// <see cref="Authentication.ProxyAuthenticator"/>, which walks <see cref="All"/> in this order.
 /// </summary>
-internal sealed class ClientDirectory(IReadOnlyList<ClientPolicy> clients)
+internal sealed class ClientDirectory
 {
-    public int Count => clients.Count;
+    private readonly IReadOnlyList<ClientPolicy> _clients;
 
-    /// <returns>False when credentials are required and missing or wrong (answer 407).</returns>
-    public bool TryIdentify(IPAddress? source, string? proxyAuthorization, out ClientPolicy? client)
+    public ClientDirectory(IReadOnlyList<ClientPolicy> clients)
+    {
+        _clients = clients;
+        foreach (var client in clients)
+        {
+            WantsCredentials |= client.ProxyUser is not null;
+        }
+    }
+
+    public int Count => _clients.Count;
+
+    /// <summary>The clients in config order.</summary>
+    public IReadOnlyList<ClientPolicy> All => _clients;
+
+    /// <summary>True when some client is recognised by proxy credentials.</summary>
+    public bool WantsCredentials { get; }
+
+    /// <summary>Identifies a connection that carries no usable credentials (every TLS connection, for one).</summary>
+    /// <returns>False when the source belongs to a client that wants credentials (answer 407).</returns>
+    public bool TryIdentify(IPAddress? source, out ClientPolicy? client)
     {
         client = null;
-        if (clients.Count == 0)
-        {
-            return true;
-        }
-
-        var (user, password) = ParseBasic(proxyAuthorization);
         var challenged = false;
-        foreach (var candidate in clients)
+        foreach (var candidate in _clients)
         {
             if (candidate.IsCertificateOnly || !candidate.ComesFrom(source))
             {
                 continue;
             }
 
-            if (candidate.ProxyUser is null || (user is not null && candidate.Accepts(user, password!)))
+            if (candidate.ProxyUser is null)
             {
                 client = candidate;
                 return true;
@@ -46,7 +58,7 @@ internal sealed class ClientDirectory(IReadOnlyList<ClientPolicy> clients)
     /// <summary>The first client that owns one of a verified client certificate's names, or null.</summary>
     public ClientPolicy? ByCertificate(IReadOnlyList<string> names)
     {
-        foreach (var candidate in clients)
+        foreach (var candidate in _clients)
         {
             if (candidate.Owns(names))
             {
@@ -55,25 +67,5 @@ internal sealed class ClientDirectory(IReadOnlyList<ClientPolicy> clients)
         }
 
         return null;
-    }
-
-    private static (string? User, string? Password) ParseBasic(string? header)
-    {
-        const string scheme = "Basic ";
-        if (header is null || !header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, null);
-        }
-
-        try
-        {
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[scheme.Length..].Trim()));
-            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-            return colon < 0 ? (null, null) : (decoded[..colon], decoded[(colon + 1)..]);
-        }
-        catch (FormatException)
-        {
-            return (null, null);
-        }
     }
 }

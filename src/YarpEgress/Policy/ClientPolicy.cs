@@ -16,6 +16,12 @@ internal sealed class ClientPolicy(
 
     public string? ProxyUser { get; } = proxyUser;
 
+    /// <summary><see cref="ProxyUser"/> in UTF-8, compared with the user of a Basic credential as sent.</summary>
+    public byte[]? ProxyUserUtf8 { get; } = proxyUser is null ? null : System.Text.Encoding.UTF8.GetBytes(proxyUser);
+
+    /// <summary>The hash of the client's password, with <see cref="ProxyUser"/>.</summary>
+    public PasswordHash? Password { get; } = password;
+
     /// <summary>Recognised by client certificate only: never by source address.</summary>
     public bool IsCertificateOnly => sources.Count == 0 && ProxyUser is null;
 
@@ -63,6 +69,4 @@ internal sealed class ClientPolicy(
 
         return false;
     }
-
-    public bool Accepts(string user, string passwordText) => user == ProxyUser && password is not null && password.Verify(passwordText);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using YarpEgress.Authentication;
 
 namespace YarpEgress.Policy;
 
@@ -12,6 +13,7 @@ internal sealed class PasswordHash
 {
     private const string Prefix = "pbkdf2-sha256";
     private const int DefaultIterations = 100_000;
+    private const int MaxHashBytes = 64;
 
     private readonly int _iterations;
     private readonly byte[] _salt;
@@ -27,7 +29,8 @@ internal sealed class PasswordHash
     public static string Create(string password)
     {
         var salt = RandomNumberGenerator.GetBytes(16);
-        var hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, DefaultIterations, HashAlgorithmName.SHA256, 32);
+        var hash = new byte[32];
+        Pbkdf2KeyDerivation.Instance.Derive(Encoding.UTF8.GetBytes(password), salt, DefaultIterations, hash);
         return $"{Prefix}${DefaultIterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
     }
 
@@ -44,7 +47,7 @@ internal sealed class PasswordHash
         try
         {
             hash = new PasswordHash(iterations, Convert.FromBase64String(parts[2]), Convert.FromBase64String(parts[3]));
-            return hash._salt.Length >= 8 && hash._hash.Length >= 16;
+            return hash._salt.Length >= 8 && hash._hash.Length is >= 16 and <= MaxHashBytes;
         }
         catch (FormatException)
         {
@@ -52,9 +55,15 @@ internal sealed class PasswordHash
         }
     }
 
-    public bool Verify(string password)
+    /// <summary>
+    /// Derives the key of <paramref name="password"/> (its UTF-8 bytes as sent, never re-encoded) with this hash's salt
+    /// and iterations and compares it in constant time. The cost is the same whatever the answer.
+    /// </summary>
+    public bool Verify(ReadOnlySpan<byte> password, IPasswordKeyDerivation derivation)
     {
-        var candidate = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), _salt, _iterations, HashAlgorithmName.SHA256, _hash.Length);
+        Span<byte> candidate = stackalloc byte[MaxHashBytes];
+        candidate = candidate[.._hash.Length];
+        derivation.Derive(password, _salt, _iterations, candidate);
         return CryptographicOperations.FixedTimeEquals(candidate, _hash);
     }
 }

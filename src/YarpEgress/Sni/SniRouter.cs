@@ -183,7 +183,7 @@ internal sealed partial class SniRouter(
         var name = LogText.Escape(destination.ToString());
 
         // A TLS connection carries no proxy credentials: clients that need them do not match here.
-        if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as IPEndPoint)?.Address, proxyAuthorization: null, out var client))
+        if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as IPEndPoint)?.Address, out var client))
         {
             session.Rejected("credentials_required", destination);
             LogRefused(logger, session.Id, listener.Name, name, "its client must authenticate, which a TLS connection cannot");

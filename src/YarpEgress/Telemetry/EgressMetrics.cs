@@ -32,6 +32,7 @@ internal sealed class EgressMetrics : IDisposable
         HttpResponses = _meter.CreateCounter<long>("egress.http.responses", "{response}", "Plain-HTTP responses sent to clients, by status code");
         ConfigReloads = _meter.CreateCounter<long>("egress.config.reloads", "{reload}", "Config reloads, by result");
         Rejected = _meter.CreateCounter<long>("egress.connections.rejected", "{connection}", "Connections refused at a connection limit, by which limit");
+        ProxyAuth = _meter.CreateCounter<long>("egress.proxy.auth", "{attempt}", "Proxy credential checks, by result: ok (PBKDF2 passed), cached, failed, throttled, missing");
     }
 
     public Counter<long> Opened { get; }
@@ -59,6 +60,11 @@ internal sealed class EgressMetrics : IDisposable
     /// <summary>The open upstream connections of plain-HTTP forwarding (pooled idle or serving a request), read at each scrape.</summary>
     public void ObserveUpstreamHttpConnections(Func<long> open) =>
         _meter.CreateObservableGauge("egress.upstream.http_connections", open, "{connection}", "Open plain-HTTP upstream connections, pooled or in use");
+
+    public Counter<long> ProxyAuth { get; }
+
+    /// <param name="result">ok, cached, failed, throttled or missing: a fixed set, never a user name.</param>
+    public void ProxyAuthenticated(string result) => ProxyAuth.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void ConfigReloaded(bool success) => ConfigReloads.Add(1, new TagList { { "result", success ? "success" : "failure" } });
 

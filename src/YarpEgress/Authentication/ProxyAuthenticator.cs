@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using YarpEgress.Configuration;
+using YarpEgress.Policy;
+using YarpEgress.Telemetry;
+
+namespace YarpEgress.Authentication;
+
+/// <summary>
+/// Identifies the client of a CONNECT or plain-HTTP request from its source and <c>Proxy-Authorization: Basic</c>,
+/// walking <see cref="ClientDirectory.All"/> in config order, so that the password check cannot be turned into a
+/// weapon:
+/// <list type="bullet">
+/// <item>credentials that passed are remembered (<see cref="VerifiedCredentialCache"/>): one PBKDF2 per client and
+/// lifetime, not one per request; concurrent checks of the same credentials share one derivation;</item>
+/// <item>derivations per source address are capped and backed off after failures (<see cref="SourceThrottle"/>);
+/// while throttled, the answer is 429 at once, without a derivation (remembered credentials still pass);</item>
+/// <item>an unknown user costs one derivation with the parameters of the client it would have been checked against,
+/// exactly as a wrong password does, so response times do not tell which names exist.</item>
+/// </list>
+/// Every answer to presented or wanted credentials is counted in <c>egress.proxy.auth</c> by <c>result</c>.
+/// </summary>
+internal sealed class ProxyAuthenticator
+{
+    private readonly byte[] _processKey = RandomNumberGenerator.GetBytes(32);
+    private readonly VerifiedCredentialCache _cache;
+    private readonly SourceThrottle _throttle;
+    private readonly IPasswordKeyDerivation _derivation;
+    private readonly EgressMetrics _metrics;
+    private readonly ConcurrentDictionary<CredentialKey, Verification> _running = new();
+
+    public ProxyAuthenticator(EgressConfigStore config, IPasswordKeyDerivation derivation, EgressMetrics metrics, TimeProvider time)
+    {
+        _cache = new VerifiedCredentialCache(time);
+        _throttle = new SourceThrottle(time);
+        _derivation = derivation;
+        _metrics = metrics;
+        config.Changed += _ => _cache.Clear();
+    }
+
+    /// <summary>How many verified credentials are remembered.</summary>
+    public int CachedCount => _cache.Count;
+
+    public ValueTask<Identification> IdentifyAsync(ClientDirectory clients, IPAddress? source, string? proxyAuthorization)
+    {
+        if (!clients.WantsCredentials)
+        {
+            return new(Identification.Of(clients.TryIdentify(source, out var anonymous) ? anonymous : null));
+        }
+
+        Span<byte> buffer = stackalloc byte[BasicCredentials.MaxBytes];
+        if (!BasicCredentials.TryDecode(proxyAuthorization, buffer, out var length, out var colon))
+        {
+            if (clients.TryIdentify(source, out var client))
+            {
+                return new(Identification.Of(client));
+            }
+
+            _metrics.ProxyAuthenticated("missing");
+            return new(Identification.Challenge);
+        }
+
+        // The fast path: the first client that wants these credentials has them remembered.
+        var credentials = buffer[..length];
+        var key = CredentialKey.Compute(_processKey, credentials);
+        var all = clients.All;
+        for (var i = 0; i < all.Count; i++)
+        {
+            var candidate = all[i];
+            if (candidate.IsCertificateOnly || !candidate.ComesFrom(source))
+            {
+                continue;
+            }
+
+            if (candidate.ProxyUser is null)
+            {
+                return new(Identification.Of(candidate));
+            }
+
+            if (credentials[..colon].SequenceEqual(candidate.ProxyUserUtf8) && _cache.IsVerified(key, candidate.Password!))
+            {
+                _metrics.ProxyAuthenticated("cached");
+                return new(Identification.Of(candidate));
+            }
+
+            return IdentifySlowlyAsync(all, i, Normalize(source), credentials.ToArray(), colon, key);
+        }
+
+        return new(Identification.Of(null)); // no client from this source wants credentials
+    }
+
+    /// <summary>The walk from <paramref name="start"/> on, with derivations where the cache does not answer.</summary>
+    private async ValueTask<Identification> IdentifySlowlyAsync(IReadOnlyList<ClientPolicy> all, int start, IPAddress source, byte[] credentials, int colon, CredentialKey key)
+    {
+        ClientPolicy? challenger = null;
+        var userKnown = false;
+        for (var i = start; i < all.Count; i++)
+        {
+            var candidate = all[i];
+            if (candidate.IsCertificateOnly || !candidate.ComesFrom(source))
+            {
+                continue;
+            }
+
+            if (candidate.ProxyUser is null)
+            {
+                return Identification.Of(candidate);
+            }
+
+            challenger ??= candidate;
+            if (!credentials.AsSpan(0, colon).SequenceEqual(candidate.ProxyUserUtf8))
+            {
+                continue;
+            }
+
+            userKnown = true;
+            var outcome = await VerifyAsync(candidate.Password!, source, credentials, colon, key, countsAsMatch: true);
+            if (outcome.Result is not "failed")
+            {
+                _metrics.ProxyAuthenticated(outcome.Result);
+                return outcome.Result == "throttled" ? Identification.Throttled(outcome.RetryAfter) : Identification.Of(candidate);
+            }
+        }
+
+        if (challenger is null)
+        {
+            return Identification.Of(null);
+        }
+
+        if (!userKnown)
+        {
+            // An unknown user: the same derivation as for a wrong password, its result thrown away.
+            var outcome = await VerifyAsync(challenger.Password!, source, credentials, colon, key, countsAsMatch: false);
+            if (outcome.Result == "throttled")
+            {
+                _metrics.ProxyAuthenticated("throttled");
+                return Identification.Throttled(outcome.RetryAfter);
+            }
+        }
+
+        _metrics.ProxyAuthenticated("failed");
+        return Identification.Challenge;
+    }
+
+    /// <summary>
+    /// One check of the password against <paramref name="hash"/>: a check of the same credentials against the same
+    /// hash that is already running is waited for instead of repeated (its success counts as "cached").
+    /// </summary>
+    private async ValueTask<(string Result, TimeSpan RetryAfter)> VerifyAsync(PasswordHash hash, IPAddress source, byte[] credentials, int colon, CredentialKey key, bool countsAsMatch)
+    {
+        var mine = new Verification(hash, countsAsMatch);
+        var running = _running.GetOrAdd(key, mine);
+        if (!ReferenceEquals(running, mine))
+        {
+            if (ReferenceEquals(running.Hash, hash) && running.CountsAsMatch == countsAsMatch)
+            {
+                var shared = await running.Done.Task;
+                if (shared.Result != "throttled")
+                {
+                    return (shared.Result == "ok" ? "cached" : shared.Result, TimeSpan.Zero);
+                }
+            }
+
+            return Derive(hash, source, credentials, colon, key, countsAsMatch); // on its own, under its own source's budget
+        }
+
+        var outcome = ("failed", TimeSpan.Zero);
+        try
+        {
+            outcome = Derive(hash, source, credentials, colon, key, countsAsMatch);
+            return outcome;
+        }
+        finally
+        {
+            _running.TryRemove(KeyValuePair.Create(key, mine));
+            mine.Done.TrySetResult(outcome);
+        }
+    }
+
+    private (string Result, TimeSpan RetryAfter) Derive(PasswordHash hash, IPAddress source, byte[] credentials, int colon, CredentialKey key, bool countsAsMatch)
+    {
+        if (!_throttle.TryEnter(source, out var retryAfter))
+        {
+            return ("throttled", retryAfter);
+        }
+
+        var verified = false;
+        try
+        {
+            verified = hash.Verify(credentials.AsSpan(colon + 1), _derivation) && countsAsMatch;
+        }
+        finally
+        {
+            _throttle.Exit(source, verified);
+        }
+
+        if (verified)
+        {
+            _cache.Add(key, hash);
+        }
+
+        return (verified ? "ok" : "failed", TimeSpan.Zero);
+    }
+
+    private static IPAddress Normalize(IPAddress? source) =>
+        source is null ? IPAddress.None : source.IsIPv4MappedToIPv6 ? source.MapToIPv4() : source;
+
+    /// <summary>A derivation in progress, for others presenting the same credentials at the same time.</summary>
+    private sealed class Verification(PasswordHash hash, bool countsAsMatch)
+    {
+        public PasswordHash Hash { get; } = hash;
+
+        public bool CountsAsMatch { get; } = countsAsMatch;
+
+        public TaskCompletionSource<(string Result, TimeSpan RetryAfter)> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
