@@ -19,12 +19,19 @@ internal sealed record BenchOptions(
     int Payload,
     int Count,
     int? Pid,
-    int UpstreamBase)
+    int UpstreamBase,
+    string? ProxyCredentials = null)
 {
     public const string Usage =
         "usage: YarpEgress.Bench --scenario connect-bulk|connect-newconn|sni-bulk|sni-newconn|http-get|idle-tunnels|idle-sni\n" +
         "  [--proxy 127.0.0.1:13100] [--sni 127.0.0.1:14400] [--direct true] [--direction down|up]\n" +
-        "  [--concurrency 64] [--warmup 2] [--duration 8] [--payload 1024] [--count 2000] [--pid <proxy pid>] [--upstream-base 19001]";
+        "  [--concurrency 64] [--warmup 2] [--duration 8] [--payload 1024] [--count 2000] [--pid <proxy pid>] [--upstream-base 19001]\n" +
+        "  [--proxy-credentials user:password] (sent as Proxy-Authorization: Basic on every CONNECT and plain-HTTP request)";
+
+    /// <summary>The <c>Proxy-Authorization</c> header line (with its CRLF) for <see cref="ProxyCredentials"/>, or empty.</summary>
+    public string ProxyAuthorizationLine => ProxyCredentials is null
+        ? string.Empty
+        : $"Proxy-Authorization: Basic {Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(ProxyCredentials))}\r\n";
 
     /// <summary>How the load reaches the upstreams: straight with <c>--direct</c>, else by the scenario's kind.</summary>
     public PathKind Path => Direct ? PathKind.Direct
@@ -72,10 +79,16 @@ internal sealed record BenchOptions(
             Number("payload", 1024),
             Number("count", 2000),
             values.ContainsKey("pid") ? Number("pid", 0) : null,
-            Number("upstream-base", 19001));
+            Number("upstream-base", 19001),
+            values.Remove("proxy-credentials", out var credentials) ? credentials : null);
         if (values.Count > 0)
         {
             throw new ArgumentException($"unknown option(s): {string.Join(", ", values.Keys.Select(k => "--" + k))}");
+        }
+
+        if (options.ProxyCredentials is { } given && !given.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("--proxy-credentials must be user:password");
         }
 
         if (options.Direction is not ("down" or "up"))

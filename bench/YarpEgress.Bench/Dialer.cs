@@ -57,10 +57,10 @@ internal sealed class Dialer(PathKind path, BenchOptions options)
         }
     }
 
-    /// <summary>Sends CONNECT and reads the answer head; anything but 200 is an error.</summary>
-    private static async Task<int> ConnectAsync(Socket socket, IPEndPoint upstream, CancellationToken cancellationToken)
+    /// <summary>Sends CONNECT (with <c>--proxy-credentials</c>, carrying them) and reads the answer head; anything but 200 is an error.</summary>
+    private async Task<int> ConnectAsync(Socket socket, IPEndPoint upstream, CancellationToken cancellationToken)
     {
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"CONNECT {upstream} HTTP/1.1\r\nHost: {upstream}\r\n\r\n"), SocketFlags.None, cancellationToken);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"CONNECT {upstream} HTTP/1.1\r\nHost: {upstream}\r\n{options.ProxyAuthorizationLine}\r\n"), SocketFlags.None, cancellationToken);
         var buffer = new byte[4096];
         var filled = 0;
         while (true)

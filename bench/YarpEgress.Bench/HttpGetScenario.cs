@@ -7,7 +7,7 @@ namespace YarpEgress.Bench;
 
 /// <summary>
 /// <c>http-get</c>: keep-alive connections each sending GETs one after the other, absolute-form through the proxy or
-/// origin-form direct, reading each response by its Content-Length; latency is per request.
+/// origin-form direct (with <c>--proxy-credentials</c>, each request carries them), reading each response by its Content-Length; latency is per request.
 /// </summary>
 internal static class HttpGetScenario
 {
@@ -15,7 +15,8 @@ internal static class HttpGetScenario
     {
         var target = options.Http;
         var request = Encoding.ASCII.GetBytes(
-            $"GET {(options.Direct ? "" : $"http://{target}")}/{options.Payload}.bin HTTP/1.1\r\nHost: {target}\r\nUser-Agent: YarpEgress.Bench\r\n\r\n");
+            $"GET {(options.Direct ? "" : $"http://{target}")}/{options.Payload}.bin HTTP/1.1\r\nHost: {target}\r\nUser-Agent: YarpEgress.Bench\r\n" +
+            $"{(options.Direct ? "" : options.ProxyAuthorizationLine)}\r\n");
         var server = options.Direct ? target : options.Proxy;
         return new LoadRun(options).RunAsync(async run =>
         {
