@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
 using YarpEgress.Telemetry;
@@ -21,17 +22,19 @@ namespace YarpEgress.Authentication;
 /// </list>
 /// Every answer to presented or wanted credentials is counted in <c>egress.proxy.auth</c> by <c>result</c>.
 /// </summary>
-internal sealed class ProxyAuthenticator
+internal sealed partial class ProxyAuthenticator
 {
     private readonly byte[] _processKey = RandomNumberGenerator.GetBytes(32);
     private readonly VerifiedCredentialCache _cache;
     private readonly SourceThrottle _throttle;
     private readonly IPasswordKeyDerivation _derivation;
     private readonly EgressMetrics _metrics;
+    private readonly ILogger<ProxyAuthenticator> _logger;
     private readonly ConcurrentDictionary<CredentialKey, Verification> _running = new();
 
-    public ProxyAuthenticator(EgressConfigStore config, IPasswordKeyDerivation derivation, EgressMetrics metrics, TimeProvider time)
+    public ProxyAuthenticator(EgressConfigStore config, IPasswordKeyDerivation derivation, EgressMetrics metrics, TimeProvider time, ILogger<ProxyAuthenticator> logger)
     {
+        _logger = logger;
         _cache = new VerifiedCredentialCache(time);
         _throttle = new SourceThrottle(time);
         _derivation = derivation;
@@ -186,13 +189,19 @@ internal sealed class ProxyAuthenticator
         }
 
         var verified = false;
+        TimeSpan backoff;
         try
         {
             verified = hash.Verify(credentials.AsSpan(colon + 1), _derivation) && countsAsMatch;
         }
         finally
         {
-            _throttle.Exit(source, verified);
+            backoff = _throttle.Exit(source, verified);
+        }
+
+        if (backoff > TimeSpan.Zero)
+        {
+            LogBackedOff(_logger, source, backoff.TotalSeconds);
         }
 
         if (verified)
@@ -202,6 +211,9 @@ internal sealed class ProxyAuthenticator
 
         return (verified ? "ok" : "failed", TimeSpan.Zero);
     }
+
+    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "Proxy credentials from {Source} failed repeatedly: no more checks from it for {Seconds} s (answered 429)")]
+    private static partial void LogBackedOff(ILogger logger, IPAddress source, double seconds);
 
     private static IPAddress Normalize(IPAddress? source) =>
         source is null ? IPAddress.None : source.IsIPv4MappedToIPv6 ? source.MapToIPv4() : source;

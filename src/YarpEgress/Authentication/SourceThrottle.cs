@@ -70,12 +70,15 @@ internal sealed class SourceThrottle(TimeProvider time)
         }
     }
 
-    public void Exit(IPAddress source, bool verified)
+    /// <returns>The back-off this failure starts, or zero.</returns>
+    public TimeSpan Exit(IPAddress source, bool verified)
     {
         if (!_sources.TryGetValue(source, out var state))
         {
-            return;
+            return TimeSpan.Zero;
         }
+
+        var started = TimeSpan.Zero;
 
         lock (state)
         {
@@ -91,7 +94,7 @@ internal sealed class SourceThrottle(TimeProvider time)
                 if (state.Failures > FreeFailures)
                 {
                     var doublings = Math.Min(state.Failures - FreeFailures - 1, 5);
-                    state.Backoff = TimeSpan.FromTicks(Math.Min(FirstBackoff.Ticks << doublings, MaxBackoff.Ticks));
+                    state.Backoff = started = TimeSpan.FromTicks(Math.Min(FirstBackoff.Ticks << doublings, MaxBackoff.Ticks));
                 }
             }
 
@@ -101,6 +104,8 @@ internal sealed class SourceThrottle(TimeProvider time)
                 _sources.TryRemove(KeyValuePair.Create(source, state));
             }
         }
+
+        return started;
     }
 
     /// <summary>Drops sources with nothing running and no back-off in force; true when there is room again.</summary>

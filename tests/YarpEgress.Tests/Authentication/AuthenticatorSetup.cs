@@ -32,7 +32,7 @@ internal sealed class AuthenticatorSetup : IDisposable
         var meters = _services.GetRequiredService<IMeterFactory>();
         _metrics = new EgressMetrics(meters);
         _results = new MetricCollector<long>(meters, EgressMetrics.MeterName, "egress.proxy.auth");
-        Authenticator = new ProxyAuthenticator(Store, Derivation, _metrics, Time);
+        Authenticator = new ProxyAuthenticator(Store, Derivation, _metrics, Time, NullLogger<ProxyAuthenticator>.Instance);
     }
 
     public FakeTimeProvider Time { get; } = new();
