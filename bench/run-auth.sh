@@ -61,24 +61,7 @@ for i in $(seq 1 "$RUNS"); do
 done
 stop_gateways
 
-awk -F'|' -v runs="$RUNS" -v pin="$PIN" '
-  function field(line, key,   n, parts, i, kv) {
-    n = split(line, parts, " ")
-    for (i = 1; i <= n; i++) { split(parts[i], kv, "="); if (kv[1] == key) return kv[2] }
-    return ""
-  }
-  function median(list,   n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  {
-    if (!($1 in seen)) { seen[$1] = 1; order[++count] = $1 }
-    key = $1 SUBSEP $2
-    values[key] = values[key] " " field($3, "value")
-    cpu[key] = cpu[key] " " field($3, "proxy_cpu_us_per_op")
-    errors[key] = errors[key] " " field($3, "errors")
-  }
+awk -F'|' -v runs="$RUNS" -v pin="$PIN" "$(cat bench/results.awk)"'
   END {
     printf "| scenario | without credentials | with verified credentials | ratio | proxy CPU per op, without / with (us) | errors with |\n"
     printf "|---|---|---|---|---|---|\n"
@@ -86,7 +69,7 @@ awk -F'|' -v runs="$RUNS" -v pin="$PIN" '
       s = order[i]; p = s SUBSEP "plain"; a = s SUBSEP "auth"
       pv = median(values[p]); av = median(values[a])
       printf "| %s | %.0f | %.0f | %s | %s / %s | %s |\n", s, pv, av, (pv > 0 ? sprintf("%.2f", av / pv) : "-"),
-        median(cpu[p]), median(cpu[a]), errors[a]
+        median(cpu[p]), median(cpu[a]), substr(errors[a], 2)
     }
     printf "\nmedians of %d run(s), PIN=%s; raw result lines in the results file\n", runs, pin
   }' "$OUT/results.txt" | tee "$OUT/auth.md"

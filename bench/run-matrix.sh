@@ -66,24 +66,7 @@ for scenario in idle-tunnels idle-sni; do
 done
 stop_gateway
 
-awk -F'|' -v runs="$RUNS" -v pin="$PIN" '
-  function field(line, key,   n, parts, i, kv) {
-    n = split(line, parts, " ")
-    for (i = 1; i <= n; i++) { split(parts[i], kv, "="); if (kv[1] == key) return kv[2] }
-    return ""
-  }
-  function median(list,   n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  {
-    if (!($1 in seen)) { seen[$1] = 1; order[++count] = $1 }
-    key = $1 SUBSEP $2
-    values[key] = values[key] " " field($3, "value")
-    p99[key] = p99[key] " " field($3, "p99_us")
-    cpu[key] = cpu[key] " " (field($3, "proxy_cpu_us_per_op") field($3, "proxy_cpu_us_per_mib"))
-  }
+awk -F'|' -v runs="$RUNS" -v pin="$PIN" "$(cat bench/results.awk)"'
   END {
     printf "| scenario | direct | YarpEgress | ratio | p99 direct / YarpEgress (us) | proxy CPU per op (us) |\n"
     printf "|---|---|---|---|---|---|\n"
