@@ -64,10 +64,24 @@ internal sealed partial class ProxyAuthenticator
             return new(Identification.Challenge);
         }
 
-        // The fast path: the first client that wants these credentials has them remembered.
         var credentials = buffer[..length];
         var key = CredentialKey.Compute(_processKey, credentials);
-        var all = clients.All;
+        try
+        {
+            return Identify(clients.All, source, credentials, colon, key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(credentials);
+        }
+    }
+
+    /// <summary>
+    /// The fast path, without allocating: answered here when the first client of this source that wants credentials
+    /// has these remembered (or needs none); anything else continues on the heap, with a copy of the credentials.
+    /// </summary>
+    private ValueTask<Identification> Identify(IReadOnlyList<ClientPolicy> all, IPAddress? source, ReadOnlySpan<byte> credentials, int colon, CredentialKey key)
+    {
         for (var i = 0; i < all.Count; i++)
         {
             var candidate = all[i];
@@ -95,6 +109,18 @@ internal sealed partial class ProxyAuthenticator
 
     /// <summary>The walk from <paramref name="start"/> on, with derivations where the cache does not answer.</summary>
     private async ValueTask<Identification> IdentifySlowlyAsync(IReadOnlyList<ClientPolicy> all, int start, IPAddress source, byte[] credentials, int colon, CredentialKey key)
+    {
+        try
+        {
+            return await WalkAsync(all, start, source, credentials, colon, key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(credentials); // the password leaves memory with the request
+        }
+    }
+
+    private async ValueTask<Identification> WalkAsync(IReadOnlyList<ClientPolicy> all, int start, IPAddress source, byte[] credentials, int colon, CredentialKey key)
     {
         ClientPolicy? challenger = null;
         var userKnown = false;
