@@ -11,6 +11,7 @@ using YarpEgress.Tests.Infrastructure;
 namespace YarpEgress.Tests.Functional;
 
 /// <summary>Proxy credentials through the real listener: PBKDF2 work is counted by the derivation the gateway runs.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class ProxyAuthenticationTests : IAsyncLifetime
 {
     private static readonly IPAddress Attacker = IPAddress.Parse("127.0.0.2");
