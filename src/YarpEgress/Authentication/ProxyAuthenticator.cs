@@ -45,11 +45,22 @@ internal sealed partial class ProxyAuthenticator
     /// <summary>How many verified credentials are remembered.</summary>
     public int CachedCount => _cache.Count;
 
-    public ValueTask<Identification> IdentifyAsync(ClientDirectory clients, IPAddress? source, string? proxyAuthorization)
+    /// <param name="connection">
+    /// The memo of a keep-alive connection (plain HTTP), whose source never changes: a request repeating the header
+    /// accepted last on it is answered from there.
+    /// </param>
+    public ValueTask<Identification> IdentifyAsync(ClientDirectory clients, IPAddress? source, string? proxyAuthorization, ConnectionCredentials? connection = null)
     {
         if (!clients.WantsCredentials)
         {
             return new(Identification.Of(clients.TryIdentify(source, out var anonymous) ? anonymous : null));
+        }
+
+        if (connection is not null && proxyAuthorization is not null && ReferenceEquals(connection.Clients, clients)
+            && string.Equals(connection.Header, proxyAuthorization, StringComparison.Ordinal) && _cache.IsFresh(connection.VerifiedAt))
+        {
+            _metrics.ProxyAuthenticated("cached");
+            return new(Identification.Of(connection.Client));
         }
 
         Span<byte> buffer = stackalloc byte[BasicCredentials.MaxBytes];
@@ -68,7 +79,13 @@ internal sealed partial class ProxyAuthenticator
         var key = CredentialKey.Compute(_processKey, credentials);
         try
         {
-            return Identify(clients.All, source, credentials, colon, key);
+            var identity = Identify(clients.All, source, credentials, colon, key, out var verifiedAt);
+            if (connection is not null && verifiedAt != 0 && identity.IsCompletedSuccessfully && identity.Result.Client is { } client)
+            {
+                connection.Remember(proxyAuthorization!, clients, client, verifiedAt);
+            }
+
+            return identity;
         }
         finally
         {
@@ -80,8 +97,10 @@ internal sealed partial class ProxyAuthenticator
     /// The fast path, without allocating: answered here when the first client of this source that wants credentials
     /// has these remembered (or needs none); anything else continues on the heap, with a copy of the credentials.
     /// </summary>
-    private ValueTask<Identification> Identify(IReadOnlyList<ClientPolicy> all, IPAddress? source, ReadOnlySpan<byte> credentials, int colon, CredentialKey key)
+    /// <param name="verifiedAt">Set when the answer came from a remembered verification: when that was made.</param>
+    private ValueTask<Identification> Identify(IReadOnlyList<ClientPolicy> all, IPAddress? source, ReadOnlySpan<byte> credentials, int colon, CredentialKey key, out long verifiedAt)
     {
+        verifiedAt = 0;
         for (var i = 0; i < all.Count; i++)
         {
             var candidate = all[i];
@@ -95,7 +114,7 @@ internal sealed partial class ProxyAuthenticator
                 return new(Identification.Of(candidate));
             }
 
-            if (credentials[..colon].SequenceEqual(candidate.ProxyUserUtf8) && _cache.IsVerified(key, candidate.Password!))
+            if (credentials[..colon].SequenceEqual(candidate.ProxyUserUtf8) && _cache.IsVerified(key, candidate.Password!, out verifiedAt))
             {
                 _metrics.ProxyAuthenticated("cached");
                 return new(Identification.Of(candidate));

@@ -19,21 +19,27 @@ internal sealed class VerifiedCredentialCache(TimeProvider time)
 
     public int Count => _entries.Count;
 
-    public bool IsVerified(in CredentialKey key, PasswordHash hash)
+    /// <param name="verifiedAt">When the entry was verified (<see cref="TimeProvider.GetTimestamp"/>).</param>
+    public bool IsVerified(in CredentialKey key, PasswordHash hash, out long verifiedAt)
     {
+        verifiedAt = 0;
         if (!_entries.TryGetValue(key, out var entry) || !ReferenceEquals(entry.Hash, hash))
         {
             return false;
         }
 
-        if (time.GetElapsedTime(entry.Added) < Lifetime)
+        if (IsFresh(entry.Added))
         {
+            verifiedAt = entry.Added;
             return true;
         }
 
         _entries.TryRemove(KeyValuePair.Create(key, entry));
         return false;
     }
+
+    /// <summary>True while a verification made at <paramref name="verifiedAt"/> may still be trusted.</summary>
+    public bool IsFresh(long verifiedAt) => time.GetElapsedTime(verifiedAt) < Lifetime;
 
     public void Add(in CredentialKey key, PasswordHash hash)
     {
@@ -55,7 +61,7 @@ internal sealed class VerifiedCredentialCache(TimeProvider time)
     {
         foreach (var pair in _entries)
         {
-            if (time.GetElapsedTime(pair.Value.Added) >= Lifetime)
+            if (!IsFresh(pair.Value.Added))
             {
                 _entries.TryRemove(pair);
             }

@@ -56,7 +56,9 @@ internal sealed partial class ForwardProxyHandler(
         // One snapshot for the whole request, and the pools dialed under its rules, held until the response is done.
         using var pools = invokers.Acquire();
         var snapshot = pools.Snapshot;
-        var identity = await authenticator.IdentifyAsync(snapshot.Clients, context.Connection.RemoteIpAddress, context.Request.Headers.ProxyAuthorization);
+        string? credentials = context.Request.Headers.ProxyAuthorization;
+        var identity = await authenticator.IdentifyAsync(snapshot.Clients, context.Connection.RemoteIpAddress, credentials,
+            credentials is null ? null : ConnectionCredentials.Of(context));
         if (identity.Outcome != IdentificationOutcome.Identified)
         {
             var throttled = identity.Outcome == IdentificationOutcome.Throttled;

@@ -1,5 +1,6 @@
 using YarpEgress.Authentication;
 using YarpEgress.Configuration;
+using YarpEgress.Policy;
 
 namespace YarpEgress.Tests.Authentication;
 
@@ -112,6 +113,34 @@ public sealed class ProxyAuthenticatorTests
         Assert.Equal(IdentificationOutcome.CredentialsRequired, (await sameAsFirst).Outcome);
         Assert.Equal(2, setup.Derivation.Count);
         Assert.Equal((3L, 1L), (setup.Results("failed"), setup.Results("throttled")));
+    }
+
+    [Fact]
+    public async Task A_connection_remembers_its_accepted_header_for_its_directory_and_lifetime_only()
+    {
+        using var setup = Setup();
+        var connection = new ConnectionCredentials();
+        var header = AuthenticatorSetup.Basic("ci:pw");
+        var source = System.Net.IPAddress.Parse("10.30.1.1");
+        Assert.Equal("ci", (await setup.Authenticator.IdentifyAsync(setup.Clients, source, header, connection)).Client?.Name);
+        Assert.Null(connection.Header); // derived: remembered by the cache, not yet by the connection
+        Assert.Equal("ci", (await setup.Authenticator.IdentifyAsync(setup.Clients, source, header, connection)).Client?.Name);
+        Assert.Equal((header, "ci"), (connection.Header, connection.Client?.Name));
+
+        // Another header on the same connection is checked on its own.
+        Assert.Equal(IdentificationOutcome.CredentialsRequired, (await setup.Authenticator.IdentifyAsync(setup.Clients, source, AuthenticatorSetup.Basic("ci:pW"), connection)).Outcome);
+        Assert.Equal(2, setup.Derivation.Count);
+
+        // A new client directory (a reload) does not take the connection's word.
+        using var reloaded = new AuthenticatorSetup(new ClientOptions { Name = "ci", ProxyUser = "ci", ProxyPasswordHash = PasswordHash.Create("other") });
+        Assert.Equal(IdentificationOutcome.CredentialsRequired, (await setup.Authenticator.IdentifyAsync(reloaded.Clients, source, header, connection)).Outcome);
+        Assert.Equal(3, setup.Derivation.Count);
+
+        // Nor does an expired verification.
+        Assert.Equal("ci", (await setup.Authenticator.IdentifyAsync(setup.Clients, source, header, connection)).Client?.Name);
+        setup.Time.Advance(VerifiedCredentialCache.Lifetime);
+        Assert.Equal("ci", (await setup.Authenticator.IdentifyAsync(setup.Clients, source, header, connection)).Client?.Name);
+        Assert.Equal(4, setup.Derivation.Count);
     }
 
     [Fact]

@@ -83,9 +83,17 @@ public sealed class ProxyAuthenticationTests : IAsyncLifetime
         Assert.Equal(1, metrics.Value("egress_proxy_auth_total", ("result", "ok")));
         Assert.Equal(29, metrics.Value("egress_proxy_auth_total", ("result", "cached")));
 
-        _time.Advance(VerifiedCredentialCache.Lifetime); // remembered for a lifetime only
+        // Remembered for a lifetime only, on the keep-alive connection too.
+        _time.Advance(VerifiedCredentialCache.Lifetime);
+        using (var later = await client.GetAsync($"http://a.example.test:{_upstream.HttpPort}/echo"))
+        {
+            Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        }
+
+        Assert.Equal(2, _derivation.Count);
         Assert.Equal("HTTP/1.1 200 Connection Established", (await ConnectAsync(gateway, "team:s3cret")).Status);
         Assert.Equal(2, _derivation.Count);
+        Assert.Equal(1, _upstream.Connections); // every plain request went over one kept-alive connection
     }
 
     [Fact]
@@ -144,14 +152,30 @@ public sealed class ProxyAuthenticationTests : IAsyncLifetime
         Assert.Equal("HTTP/1.1 200 Connection Established", (await ConnectAsync(gateway, "team:s3cret")).Status);
         Assert.Equal(1, _derivation.Count);
 
+        using var client = gateway.CreateClient(); // plain HTTP on one kept-alive connection, which remembers its credentials
+        client.DefaultRequestHeaders.ProxyAuthorization = AuthenticationHeaderValue.Parse(Basic("team:s3cret"));
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.GetAsync($"http://a.example.test:{_upstream.HttpPort}/echo");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(1, _derivation.Count);
+
         Assert.True(await gateway.ReloadAsync(Config(PasswordHash.Create("n3w"))));
         Assert.Equal("HTTP/1.1 407 Proxy Authentication Required", (await ConnectAsync(gateway, "team:s3cret")).Status); // the old password is gone
-        Assert.Equal("HTTP/1.1 200 Connection Established", (await ConnectAsync(gateway, "team:n3w")).Status);
-        Assert.Equal("HTTP/1.1 200 Connection Established", (await ConnectAsync(gateway, "team:n3w")).Status);
+        using (var stale = await client.GetAsync($"http://a.example.test:{_upstream.HttpPort}/echo"))
+        {
+            Assert.Equal(HttpStatusCode.ProxyAuthenticationRequired, stale.StatusCode); // on the kept-alive connection too
+        }
+
         Assert.Equal(3, _derivation.Count);
+        Assert.Equal("HTTP/1.1 200 Connection Established", (await ConnectAsync(gateway, "team:n3w")).Status);
+        Assert.Equal("HTTP/1.1 200 Connection Established", (await ConnectAsync(gateway, "team:n3w")).Status);
+        Assert.Equal(4, _derivation.Count);
 
         Assert.True(await gateway.ReloadAsync(Config(PasswordHash.Create("n3w")))); // the same password, hashed anew
         Assert.Equal("HTTP/1.1 200 Connection Established", (await ConnectAsync(gateway, "team:n3w")).Status);
-        Assert.Equal(4, _derivation.Count);
+        Assert.Equal(5, _derivation.Count);
     }
 }
