@@ -6,7 +6,8 @@ namespace YarpEgress.Configuration;
 
 /// <summary>
 /// Holds the current <see cref="EgressSnapshot"/> and swaps it when the configuration reloads. A reload that fails
-/// validation is logged, error by error, and the last good snapshot keeps serving.
+/// validation is logged, error by error, and the last good snapshot keeps serving; a reload of the same rejected content
+/// (a source that signals a change it does not have, a manual reload) is neither logged nor reported again.
 /// </summary>
 internal sealed partial class EgressConfigStore : IDisposable
 {
@@ -14,6 +15,7 @@ internal sealed partial class EgressConfigStore : IDisposable
     private readonly ILogger<EgressConfigStore> _logger;
     private readonly IDisposable _subscription;
     private volatile EgressSnapshot _current;
+    private byte[]? _rejectedContent;
 
     public EgressConfigStore(IConfiguration configuration, EgressSnapshot initial, ILogger<EgressConfigStore> logger)
     {
@@ -44,6 +46,14 @@ internal sealed partial class EgressConfigStore : IDisposable
         var next = EgressConfigLoader.Load(_configuration, errors);
         if (next is null)
         {
+            var content = ConfigContent.Fingerprint(_configuration);
+            if (_rejectedContent is { } last && last.AsSpan().SequenceEqual(content))
+            {
+                LogStillRejected(_logger);
+                return;
+            }
+
+            _rejectedContent = content;
             LogReloadRejected(_logger, errors.Count);
             foreach (var error in errors)
             {
@@ -59,6 +69,7 @@ internal sealed partial class EgressConfigStore : IDisposable
             LogListenersNeedRestart(_logger, string.Join("; ", pending));
         }
 
+        _rejectedContent = null;
         _current = next;
         LogReloaded(_logger, next.Policy.RuleCount);
         Changed?.Invoke(next);
@@ -74,6 +85,9 @@ internal sealed partial class EgressConfigStore : IDisposable
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Configuration error: {Error}")]
     private static partial void LogConfigError(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Configuration reload rejected again, with the content already reported")]
+    private static partial void LogStillRejected(ILogger logger);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Listener or admin endpoints, protocols or TLS modes changed; they take effect after a restart: {Changes}")]
     private static partial void LogListenersNeedRestart(ILogger logger, string changes);
