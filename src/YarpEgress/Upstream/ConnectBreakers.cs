@@ -8,8 +8,9 @@ namespace YarpEgress.Upstream;
 
 /// <summary>
 /// One Polly pipeline per destination (host:port) around the connect step only: a circuit breaker that, after repeated
-/// refusals, unreachables and timeouts, fails connects fast, and inside it the overall connect deadline. Pipelines are
-/// rebuilt after a config reload, and the cache is bounded.
+/// refusals, unreachables and timeouts, fails connects fast, and inside it the overall connect deadline (read from the
+/// current config at each connect). A reload keeps every breaker's state unless <c>Egress:CircuitBreaker</c> changed;
+/// then all start closed under the new settings. The cache is bounded.
 /// </summary>
 internal sealed class ConnectBreakers
 {
@@ -18,12 +19,14 @@ internal sealed class ConnectBreakers
     private readonly EgressConfigStore _config;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.Ordinal);
+    private BreakerSettings _settings;
 
     public ConnectBreakers(EgressConfigStore config, TimeProvider time)
     {
         _config = config;
         _time = time;
-        config.Changed += _ => _pipelines.Clear();
+        _settings = BreakerSettings.Of(config.Current.Options.CircuitBreaker);
+        config.Changed += Reloaded;
     }
 
     public ResiliencePipeline For(string destination)
@@ -41,10 +44,19 @@ internal sealed class ConnectBreakers
         return _pipelines.GetOrAdd(destination, static (_, self) => self.Build(), this);
     }
 
+    private void Reloaded(EgressSnapshot snapshot)
+    {
+        var settings = BreakerSettings.Of(snapshot.Options.CircuitBreaker);
+        if (settings != _settings)
+        {
+            _settings = settings;
+            _pipelines.Clear();
+        }
+    }
+
     private ResiliencePipeline Build()
     {
-        var options = _config.Current.Options;
-        var breaker = options.CircuitBreaker;
+        var breaker = _settings;
         return new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -56,7 +68,8 @@ internal sealed class ConnectBreakers
                     .Handle<TimeoutRejectedException>()
                     .Handle<UpstreamConnectException>(e => e.Kind is ConnectFailureKind.Refused or ConnectFailureKind.Unreachable or ConnectFailureKind.Timeout),
             })
-            .AddTimeout(options.Timeouts.Connect)
+            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = _ => new ValueTask<TimeSpan>(_config.Current.Timeouts.Connect) })
             .Build();
     }
+
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
-using YarpEgress.Tests.Functional;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Deployment;
@@ -31,26 +30,21 @@ public sealed partial class PublishedGatewayTests
             Assert.Equal(0, baseConfig.RootElement.GetProperty("Egress").GetProperty("Allow").GetArrayLength());
         }
 
-        // The cluster config with its secret mounted, every listener moved to a free loopback port.
-        var ports = new Dictionary<string, int>();
+        // The cluster config with its secret mounted, every listener on loopback port 0: the log says which port.
         var config = RepositoryFiles.WithMountedSecrets(RepositoryFiles.PathOf("k8s", "egress.json"), text =>
-            PortSetting().Replace(text.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal), match =>
-            {
-                var port = ForwardProxyTests.FreePort();
-                ports[match.Groups[1].Value] = port;
-                return $"\"Port\": {port}";
-            }));
+            PortSetting().Replace(text.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal), "\"Port\": 0"));
 
         var start = ExternalTool.StartInfo("dotnet", Path.Combine(output, "YarpEgress.dll"), "--config", config);
         start.WorkingDirectory = output;
 
         using var gateway = Process.Start(start)!;
-        var log = gateway.StandardOutput.ReadToEndAsync();
+        var log = ListenerLog.Follow(gateway);
         var errors = gateway.StandardError.ReadToEndAsync();
         try
         {
+            var bound = await log.BoundAsync(["admin", "proxy"], TimeSpan.FromSeconds(30));
             using var http = DirectHttp.Create(TimeSpan.FromSeconds(5));
-            var admin = $"http://127.0.0.1:{ports["9901"]}";
+            var admin = $"http://{bound["admin"]}";
             HttpResponseMessage? ready = null;
             for (var i = 0; i < 150 && ready?.StatusCode != HttpStatusCode.OK; i++)
             {
@@ -66,7 +60,7 @@ public sealed partial class PublishedGatewayTests
             Assert.Equal(HttpStatusCode.OK, ready?.StatusCode);
             Assert.Equal("ok\n", await http.GetStringAsync($"{admin}/healthz"));
 
-            using var raw = await RawClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports["3128"]));
+            using var raw = await RawClient.ConnectAsync(bound["proxy"]);
             var (head, body) = await raw.RequestAsync("CONNECT secret.wikipedia.org:443 HTTP/1.1\r\n\r\n");
             Assert.StartsWith("HTTP/1.1 403", head, StringComparison.Ordinal);
             Assert.Equal("denied by Deny rule 'secret.wikipedia.org'\n", body);
@@ -77,7 +71,7 @@ public sealed partial class PublishedGatewayTests
             Directory.Delete(output, recursive: true);
         }
 
-        Assert.Contains("\"EventId\":10", await log, StringComparison.Ordinal); // the JSON console log of the cluster config
+        Assert.Contains("\"EventId\":10", log.Text, StringComparison.Ordinal); // the JSON console log of the cluster config
     }
 
     private static async Task<HttpResponseMessage?> TryGetAsync(HttpClient http, string url)

@@ -252,7 +252,8 @@ public sealed class ConnectTunnelTests : IAsyncLifetime
     [Fact]
     public async Task Answers_502_when_the_upstream_refuses()
     {
-        var port = ForwardProxyTests.FreePort();
+        using var closed = new ClosedPort();
+        var port = closed.Port;
         using var raw = await RawClient.ConnectAsync(_gateway.Proxy);
         var (head, body) = await raw.RequestAsync($"CONNECT 127.0.0.1:{port} HTTP/1.1\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 502 ", head, StringComparison.Ordinal);

@@ -177,7 +177,8 @@ public sealed class ForwardProxyTests : IAsyncLifetime
     {
         await using var gateway = await StartGatewayAsync();
         using var client = gateway.CreateClient();
-        var port = FreePort();
+        using var closed = new ClosedPort();
+        var port = closed.Port;
         var response = await client.GetAsync($"http://127.0.0.1:{port}/");
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal($"127.0.0.1:{port} refused the connection\n", await response.Content.ReadAsStringAsync());
@@ -219,13 +220,6 @@ public sealed class ForwardProxyTests : IAsyncLifetime
                 filler.Dispose();
             }
         }
-    }
-
-    internal static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     internal sealed class FailingResolver : IHostResolver

@@ -116,7 +116,8 @@ public sealed class SafetyTests
     [Fact]
     public async Task A_dead_upstream_opens_its_circuit_and_then_fails_fast_with_503()
     {
-        var port = ForwardProxyTests.FreePort();
+        using var closed = new ClosedPort();
+        var port = closed.Port;
         var config = System.Text.Json.JsonSerializer.SerializeToNode(TestGateway.Config(allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{port}" } }]))!;
         config["Egress"]!["CircuitBreaker"] = System.Text.Json.JsonSerializer.SerializeToNode(new { FailureRatio = 0.5, MinimumThroughput = 2, SamplingDuration = "00:00:30", BreakDuration = "00:01:00" });
         await using var gateway = await TestGateway.StartAsync(config);
@@ -124,7 +125,7 @@ public sealed class SafetyTests
         Assert.StartsWith("HTTP/1.1 502", (await ConnectAsync(gateway, $"127.0.0.1:{port}")).Head, StringComparison.Ordinal);
 
         // The upstream comes back, but the breaker is open: refused fast, without a dial.
-        await using var revived = TcpUpstream.EchoOn(IPAddress.Loopback, port);
+        await using var revived = closed.OpenEcho();
         var (head, body) = await ConnectAsync(gateway, $"127.0.0.1:{port}");
         Assert.StartsWith("HTTP/1.1 503", head, StringComparison.Ordinal);
         Assert.Contains("Proxy-Status: yarp-egress; error=destination_unavailable", head, StringComparison.Ordinal);

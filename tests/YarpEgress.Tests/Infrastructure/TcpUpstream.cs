@@ -12,11 +12,15 @@ internal sealed class TcpUpstream : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _accepted;
 
-    private TcpUpstream(Func<Socket, Task> handler, int backlog, IPEndPoint? bind = null)
+    private TcpUpstream(Func<Socket, Task> handler, int backlog, IPEndPoint? bind = null, Socket? bound = null)
     {
         _handler = handler;
-        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(bind ?? new IPEndPoint(IPAddress.Loopback, 0));
+        _listener = bound ?? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (bound is null)
+        {
+            _listener.Bind(bind ?? new IPEndPoint(IPAddress.Loopback, 0));
+        }
+
         _listener.Listen(backlog);
         _acceptLoop = backlog > 0 ? Task.Run(AcceptLoopAsync) : Task.CompletedTask; // off xunit's synchronization context
     }
@@ -30,6 +34,9 @@ internal sealed class TcpUpstream : IAsyncDisposable
 
     /// <summary>An echo server on a given loopback address and port (0: any free port).</summary>
     public static TcpUpstream EchoOn(IPAddress address, int port = 0) => new(EchoAsync, 128, new IPEndPoint(address, port));
+
+    /// <summary>An echo server on a socket already bound (a <see cref="ClosedPort"/> that opens), which it takes over.</summary>
+    public static TcpUpstream EchoOn(Socket bound) => new(EchoAsync, 128, bound: bound);
 
     public static TcpUpstream Start(Func<Socket, Task> handler) => new(handler, 128);
 

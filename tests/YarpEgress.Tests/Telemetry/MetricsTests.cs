@@ -149,7 +149,8 @@ public sealed class MetricsTests
         {
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://a.example.test:{https.HttpPort}/bytes?n=5000")).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("http://z.example.test/")).StatusCode);
-            Assert.Equal(HttpStatusCode.BadGateway, (await client.GetAsync($"http://127.0.0.1:{ForwardProxyTestsPort()}/")).StatusCode);
+            using var closed = new ClosedPort();
+            Assert.Equal(HttpStatusCode.BadGateway, (await client.GetAsync($"http://127.0.0.1:{closed.Port}/")).StatusCode);
         }
 
         var tls = gateway.EndPoint("tls");
@@ -168,7 +169,10 @@ public sealed class MetricsTests
             Assert.Equal(HttpStatusCode.OK, (await sni.GetAsync($"https://a.example.test:{https.HttpsPort}/echo")).StatusCode);
         }
 
-        var scrape = await ScrapeWhenAsync(gateway, s => s.Value("egress_connections_closed_total", ("protocol", "sni")) == 1);
+        // Each path records its counts after its client has its answer: wait for all of them (an exchange's response
+        // count and bytes come together), then check each.
+        var scrape = await ScrapeWhenAsync(gateway, s => s.Value("egress_connections_closed_total", ("protocol", "sni")) == 1
+            && s.Value("egress_http_responses_total") == 3 && s.Value("egress_upstream_connect_failures_total", ("protocol", "http")) == 1);
         Assert.Equal(1, scrape.Value("egress_http_responses_total", ("destination_host", "a.example.test"), ("status_code", "200")));
         Assert.Equal(1, scrape.Value("egress_http_responses_total", ("destination_host", "denied"), ("status_code", "403")));
         Assert.Equal(1, scrape.Value("egress_http_responses_total", ("destination_host", "127.0.0.1"), ("status_code", "502")));
@@ -199,6 +203,4 @@ public sealed class MetricsTests
         Assert.Equal("a.example.test", config.GetProperty("allow")[0].GetProperty("host").GetString());
         Assert.Equal(gateway.Admin.Port, config.GetProperty("admin").GetProperty("port").GetInt32()); // bound, not the 0 configured
     }
-
-    private static int ForwardProxyTestsPort() => Functional.ForwardProxyTests.FreePort();
 }
