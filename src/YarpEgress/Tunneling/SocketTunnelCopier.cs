@@ -19,6 +19,9 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
 {
     private const int BufferSize = 64 * 1024;
 
+    /// <summary>How long a stopped tunnel waits for each side's FIN after sending its own, before closing anyway.</summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+
     public async Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken)
     {
         var detach = clientSocket is null ? null : client.Features.Get<ISocketDetachFeature>();
@@ -44,7 +47,11 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
         await watchdog;
 
         var end = relay.StopReason ?? (cancellationToken.IsCancellationRequested ? TunnelEnd.Cancelled : Combine(uploadEnd, downloadEnd));
-        if (end == TunnelEnd.ClientReset)
+        if (end is TunnelEnd.Cancelled or TunnelEnd.IdleTimeout or TunnelEnd.LifetimeExceeded)
+        {
+            await CloseInOrderAsync(upstream, clientSocket, readClient: detached is not null);
+        }
+        else if (end == TunnelEnd.ClientReset)
         {
             Reset(upstream);
         }
@@ -59,6 +66,55 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
         }
 
         return new TunnelResult(fromClient, fromUpstream, end);
+    }
+
+    /// <summary>
+    /// Ends a tunnel that the gateway stops (drain, idle timeout, lifetime) the orderly way: a FIN to each side, then
+    /// what either still sends is read and dropped until its own FIN, within <see cref="CloseGrace"/>, because closing
+    /// a socket with unread bytes sends a reset instead. The client's socket is read only when detached from the
+    /// transport (otherwise the transport reads it).
+    /// </summary>
+    private async Task CloseInOrderAsync(Socket upstream, Socket? client, bool readClient)
+    {
+        TryShutdownSend(upstream);
+        if (client is not null)
+        {
+            TryShutdownSend(client);
+        }
+
+        using var grace = new CancellationTokenSource(CloseGrace, time);
+        await Task.WhenAll(DiscardUntilFinAsync(upstream, grace.Token), readClient && client is not null ? DiscardUntilFinAsync(client, grace.Token) : Task.CompletedTask);
+    }
+
+    private static async Task DiscardUntilFinAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Reset, or still sending after the grace: the close that follows resets it.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void TryShutdownSend(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already reset by the peer: nothing left to tell it.
+        }
     }
 
     /// <summary>A reset on either side is what ended the tunnel (the other direction was merely cancelled by it).</summary>
@@ -326,18 +382,6 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
             {
                 _stop.Cancel();
                 return (total, TunnelEnd.UpstreamReset);
-            }
-        }
-
-        private static void TryShutdownSend(Socket socket)
-        {
-            try
-            {
-                socket.Shutdown(SocketShutdown.Send);
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                // Already reset by the peer: nothing left to tell it.
             }
         }
 

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using YarpEgress.Tests.Infrastructure;
+
+namespace YarpEgress.Tests.Functional;
+
+/// <summary>What shutdown does to traffic still in flight once <c>Timeouts:Drain</c> is over.</summary>
+public sealed class DrainTests
+{
+    private static readonly object ShortDrain = new { DrainDelay = "00:00:00", Drain = "00:00:00.300" };
+
+    [Fact]
+    public async Task A_drained_tunnel_ends_with_a_FIN_to_the_client_and_to_the_upstream()
+    {
+        var upstreamSaw = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = TcpUpstream.Start(async socket =>
+        {
+            var buffer = new byte[1024];
+            try
+            {
+                await socket.SendAsync("hello from upstream"u8.ToArray(), SocketFlags.None);
+                while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0)
+                {
+                }
+
+                upstreamSaw.TrySetResult("eof");
+            }
+            catch (SocketException ex)
+            {
+                upstreamSaw.TrySetResult(ex.SocketErrorCode.ToString());
+            }
+        });
+        var gateway = await TestGateway.StartAsync(TestGateway.Config(
+            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstream.Port}" } }], timeouts: ShortDrain));
+        await using var _ = gateway;
+        using var tunnel = await RawClient.ConnectAsync(gateway.Proxy);
+        await tunnel.SendAsync($"CONNECT 127.0.0.1:{upstream.Port} HTTP/1.1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", await tunnel.ReadHeadAsync(), StringComparison.Ordinal);
+        Assert.Equal("hello from upstream", Encoding.ASCII.GetString(await tunnel.ReadExactlyAsync(19)));
+
+        var stopping = gateway.StopAsync();
+        var buffer = new byte[16];
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var read = await tunnel.Socket.ReceiveAsync(buffer, SocketFlags.None, bound.Token); // throws ECONNRESET on a reset
+        Assert.Equal(0, read);
+        Assert.Equal("eof", await upstreamSaw.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task A_drained_tunnel_with_bytes_still_unread_ends_with_a_FIN_to_the_client()
+    {
+        // The upstream never reads: the client's bytes pile up in the gateway, unread when the drain period ends.
+        var release = new TaskCompletionSource();
+        await using var upstream = TcpUpstream.Start(_ => release.Task);
+        var gateway = await TestGateway.StartAsync(TestGateway.Config(
+            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstream.Port}" } }], timeouts: ShortDrain));
+        await using var _ = gateway;
+        using var tunnel = await RawClient.ConnectAsync(gateway.Proxy);
+        await tunnel.SendAsync($"CONNECT 127.0.0.1:{upstream.Port} HTTP/1.1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", await tunnel.ReadHeadAsync(), StringComparison.Ordinal);
+        var chunk = new byte[64 * 1024];
+        using var stopSending = new CancellationTokenSource();
+        var sending = Task.Run(async () =>
+        {
+            try
+            {
+                while (!stopSending.IsCancellationRequested)
+                {
+                    await tunnel.Socket.SendAsync(chunk, SocketFlags.None, stopSending.Token);
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+            }
+        });
+
+        // Give the buffers time to fill (no assertion depends on how full they got: with nothing unread a close is a
+        // FIN anyway), then stop sending and shut down.
+        await Task.Delay(300);
+        await stopSending.CancelAsync();
+        await sending;
+        var stopping = gateway.StopAsync();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var read = await tunnel.Socket.ReceiveAsync(new byte[16], SocketFlags.None, bound.Token); // throws ECONNRESET on a reset
+        Assert.Equal(0, read);
+        tunnel.Socket.Shutdown(SocketShutdown.Send); // as a client does on EOF
+        release.TrySetResult();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+}
