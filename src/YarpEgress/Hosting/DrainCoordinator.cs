@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using YarpEgress.Configuration;
 
@@ -6,7 +7,9 @@ namespace YarpEgress.Hosting;
 /// <summary>
 /// Graceful shutdown. When the host begins to stop (SIGTERM), /readyz turns false at once and, before any service
 /// stops, the listeners stay open for <c>Timeouts:DrainDelay</c> so load balancers move away; then the server stops
-/// accepting, and live tunnels get <c>Timeouts:Drain</c> more before <see cref="TunnelsClosing"/> closes them.
+/// accepting, and live tunnels get <c>Timeouts:Drain</c> more before <see cref="TunnelsClosing"/> closes them; plain-HTTP
+/// requests still in flight then are aborted (<see cref="BoundRequestAsync"/>), so shutdown is not held to the host's
+/// timeout by a slow response.
 /// </summary>
 internal sealed class DrainCoordinator : IHostedLifecycleService, IDisposable
 {
@@ -28,6 +31,16 @@ internal sealed class DrainCoordinator : IHostedLifecycleService, IDisposable
 
     /// <summary>Cancelled when live tunnels must end: the drain delay and period after shutdown began are over.</summary>
     public CancellationToken TunnelsClosing => _closing.Token;
+
+    /// <summary>
+    /// Runs a forwarded request, aborting it (the client's connection, and with it the upstream request) if it is still
+    /// in flight when the drain period ends.
+    /// </summary>
+    public async Task BoundRequestAsync(HttpContext context, RequestDelegate next)
+    {
+        using var closing = _closing.Token.UnsafeRegister(static state => ((HttpContext)state!).Abort(), context);
+        await next(context);
+    }
 
     public Task StoppingAsync(CancellationToken cancellationToken)
     {

@@ -115,6 +115,7 @@ public static class EgressHostingExtensions
         StartupLog.ConfigFiles(app.Services);
         app.Lifetime.ApplicationStarted.Register(() => StartupLog.Listeners(app.Services));
         app.MapWhen(context => context.Features.Get<EgressListenerFeature>()?.IsAdmin == true, admin => admin.UseEgressAdmin());
+        app.Use(app.Services.GetRequiredService<DrainCoordinator>().BoundRequestAsync);
         app.Run(app.Services.GetRequiredService<ForwardProxyHandler>().InvokeAsync);
         return app;
     }

@@ -1,5 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using System.Text;
 using YarpEgress.Tests.Infrastructure;
 
@@ -88,5 +89,42 @@ public sealed class DrainTests
         tunnel.Socket.Shutdown(SocketShutdown.Send); // as a client does on EOF
         release.TrySetResult();
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task A_plain_HTTP_request_still_waiting_for_its_response_is_aborted_when_the_drain_period_ends()
+    {
+        // An upstream that takes the request and never answers; the host's own shutdown timeout is far away, so only
+        // the drain bound can end the shutdown within the test's wait.
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var upstreamClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = TcpUpstream.Start(async socket =>
+        {
+            var buffer = new byte[4096];
+            try
+            {
+                while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0)
+                {
+                    requested.TrySetResult();
+                }
+            }
+            catch (SocketException)
+            {
+            }
+
+            upstreamClosed.TrySetResult();
+        });
+        var gateway = await TestGateway.StartAsync(
+            TestGateway.Config(allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstream.Port}" } }], timeouts: ShortDrain),
+            services => services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10)));
+        await using var _ = gateway;
+        using var client = gateway.CreateClient();
+        client.Timeout = TimeSpan.FromMinutes(10); // nor the client's
+        var response = client.GetAsync($"http://127.0.0.1:{upstream.Port}/slow");
+        await requested.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await gateway.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await Assert.ThrowsAsync<HttpRequestException>(() => response.WaitAsync(TimeSpan.FromSeconds(20)));
+        await upstreamClosed.Task.WaitAsync(TimeSpan.FromSeconds(20)); // the upstream request was cancelled too
     }
 }
