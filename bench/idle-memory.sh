@@ -12,15 +12,18 @@ OUT=$(mktemp -d /tmp/yarpegress-idle-memory-XXXXXX)
 trap 'stop_gateway; rm -rf "$OUT"' EXIT
 ulimit -n 20000
 
-# label|environment (on top of the Dockerfile's runtime settings, which include DOTNET_gcServer=1)
+# label|environment (on top of the Dockerfile's runtime settings, which include DOTNET_gcServer=1; .NET 10 turns DATAS
+# on with Server GC by default); Egress:Memory:IdleTrimAfter is the gateway's own trim after a quiet period
+OFF=Egress__Memory__IdleTrimAfter=00:00:00
 ALL_SETTINGS=(
-  "default|"
-  "datas-off|DOTNET_GCDynamicAdaptationMode=0"
-  "conserve-7|DOTNET_GCConserveMemory=7"
-  "retainvm-0|DOTNET_GCRetainVM=0"
-  "workstation|DOTNET_gcServer=0"
+  "server-gc-datas|$OFF"
+  "datas-off|$OFF DOTNET_GCDynamicAdaptationMode=0"
+  "conserve-7|$OFF DOTNET_GCConserveMemory=7"
+  "retainvm-0|$OFF DOTNET_GCRetainVM=0"
+  "workstation|$OFF DOTNET_gcServer=0"
   "idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10"
-  "datas+idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10 DOTNET_GCConserveMemory=7"
+  "conserve-7+idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10 DOTNET_GCConserveMemory=7"
+  "workstation+idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10 DOTNET_gcServer=0"
 )
 SETTINGS=${SETTINGS:-all}
 

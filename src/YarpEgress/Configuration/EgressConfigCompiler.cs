@@ -30,6 +30,11 @@ internal static class EgressConfigCompiler
         ValidateTimeouts(options.Timeouts, errors);
         ValidateLimits(options.Limits, errors);
         ValidateTelemetry(options.Telemetry, errors);
+        if (options.Memory.IdleTrimAfter < TimeSpan.Zero)
+        {
+            errors.Add($"{Root}:Memory:IdleTrimAfter: must not be negative (00:00:00 turns it off), got {options.Memory.IdleTrimAfter}");
+        }
+
         var adminHosts = AdminHostFilter.Parse(options.Admin.AllowedHosts, $"{Root}:Admin:AllowedHosts", errors);
         var sniExempt = options.Policy.SniMatchExemptPorts.Count == 0 ? PortSet.None : PortSet.Parse(options.Policy.SniMatchExemptPorts, $"{Root}:Policy:SniMatchExemptPorts", errors);
         return errors.Count > before

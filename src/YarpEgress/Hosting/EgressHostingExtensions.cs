@@ -68,6 +68,7 @@ public static class EgressHostingExtensions
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<DrainCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());
+        services.AddHostedService<IdleMemoryTrimmer>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = snapshot.Timeouts.DrainDelay + snapshot.Timeouts.Drain + TimeSpan.FromSeconds(5));
 
         // CONNECT and SNI: connection middlewares, then the one copier that moves every tunnel's bytes.
