@@ -5,7 +5,8 @@ namespace YarpEgress.Bench;
 
 /// <summary>
 /// The command line: <c>--name value</c> pairs. Upstreams listen on fixed loopback ports from <see cref="UpstreamBase"/>
-/// (sink, source, rr, http), so a gateway config can route SNI names to them (<c>bench/perf-kit.json</c>).
+/// (sink, source, rr, http), so a gateway config can route SNI names to them (<c>bench/perf-kit.json</c>); with
+/// <c>--upstream-base 0</c> each takes a free port, and <see cref="UpstreamPorts"/> holds the ports bound.
 /// </summary>
 internal sealed record BenchOptions(
     string Scenario,
@@ -25,7 +26,7 @@ internal sealed record BenchOptions(
     public const string Usage =
         "usage: YarpEgress.Bench --scenario connect-bulk|connect-newconn|sni-bulk|sni-newconn|http-get|idle-tunnels|idle-sni\n" +
         "  [--proxy 127.0.0.1:13100] [--sni 127.0.0.1:14400] [--direct true] [--direction down|up]\n" +
-        "  [--concurrency 64] [--warmup 2] [--duration 8] [--payload 1024] [--count 2000] [--pid <proxy pid>] [--upstream-base 19001]\n" +
+        "  [--concurrency 64] [--warmup 2] [--duration 8] [--payload 1024] [--count 2000] [--pid <proxy pid>] [--upstream-base 19001 (0: free ports, printed)]\n" +
         "  [--proxy-credentials user:password] (sent as Proxy-Authorization: Basic on every CONNECT and plain-HTTP request)";
 
     /// <summary>The <c>Proxy-Authorization</c> header line (with its CRLF) for <see cref="ProxyCredentials"/>, or empty.</summary>
@@ -46,7 +47,11 @@ internal sealed record BenchOptions(
 
     public IPEndPoint Http => Upstream(3);
 
-    private IPEndPoint Upstream(int offset) => new(IPAddress.Loopback, UpstreamBase + offset);
+    /// <summary>The ports the upstreams bound (sink, source, rr, http), once started; otherwise they follow <see cref="UpstreamBase"/>.</summary>
+    public IReadOnlyList<int>? UpstreamPorts { get; init; }
+
+    private IPEndPoint Upstream(int offset) =>
+        new(IPAddress.Loopback, UpstreamPorts is { } bound ? bound[offset] : UpstreamBase == 0 ? 0 : UpstreamBase + offset);
 
     public static BenchOptions Parse(string[] args)
     {

@@ -17,6 +17,8 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
 
 ThreadPool.SetMinThreads(Math.Max(options.Concurrency, 16), 16);
 await using var upstreams = Upstreams.Start(options);
+options = options with { UpstreamPorts = upstreams.Ports };
+Console.WriteLine($"upstreams on 127.0.0.1: sink {options.Sink.Port}, source {options.Source.Port}, rr {options.RequestResponse.Port}, http {options.Http.Port}");
 var dialer = new Dialer(options.Path, options);
 var name = options.Path.ToString().ToLowerInvariant();
 switch (options.Scenario)

@@ -25,6 +25,9 @@ internal sealed class Upstreams : IAsyncDisposable
         _httpResponse = [.. head, .. Fill.AsSpan(0, payload)];
     }
 
+    /// <summary>The ports bound, in the order sink, source, rr, http (see <see cref="BenchOptions.UpstreamPorts"/>).</summary>
+    public IReadOnlyList<int> Ports => [.. _listeners.Select(l => ((IPEndPoint)l.LocalEndPoint!).Port)];
+
     public static Upstreams Start(BenchOptions options)
     {
         var upstreams = new Upstreams(options.Payload);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using YarpEgress.Bench;
 using YarpEgress.Tests.Infrastructure;
 
@@ -5,7 +6,7 @@ namespace YarpEgress.Tests.Bench;
 
 /// <summary>
 /// The load tool's scenarios, half a second each, through a gateway started with <c>bench/perf-kit.json</c> (the config
-/// the benchmarks use): proves that the tool and that config still work together. No figure is checked here;
+/// the benchmarks use, on ports bound at 0): proves that the tool and that config still work together. No figure is checked here;
 /// throughput belongs to the benchmarks (README, Performance), not to a timed test.
 /// </summary>
 public sealed class LoadToolSmokeTests
@@ -24,11 +25,14 @@ public sealed class LoadToolSmokeTests
     public async Task A_short_run_moves_traffic_without_errors(string scenario, string direction, bool direct)
     {
         var options = BenchOptions.Parse(["--scenario", scenario, "--direction", direction, "--direct", direct ? "true" : "false",
-            "--concurrency", "4", "--warmup", "0.2", "--duration", "0.5"]);
-        await using var gateway = await StartBenchGatewayAsync();
+            "--concurrency", "4", "--warmup", "0.2", "--duration", "0.5", "--upstream-base", "0"]);
         await using var upstreams = Upstreams.Start(options);
+        options = options with { UpstreamPorts = upstreams.Ports };
+        await using var gateway = await StartBenchGatewayAsync(options);
+        options = options with { Proxy = gateway.Proxy, Sni = gateway.EndPoint("sni") };
         var dialer = new Dialer(options.Path, options);
 
+        // The run's window opens after the first operation and stays open until one is done inside it (LoadRun).
         var measured = scenario switch
         {
             "http-get" => await HttpGetScenario.RunAsync(options),
@@ -47,17 +51,43 @@ public sealed class LoadToolSmokeTests
     [Fact]
     public async Task Idle_tunnels_open_hold_and_close()
     {
-        var options = BenchOptions.Parse(["--scenario", "idle-sni", "--count", "20"]);
-        await using var gateway = await StartBenchGatewayAsync();
+        var options = BenchOptions.Parse(["--scenario", "idle-sni", "--count", "20", "--upstream-base", "0"]);
         await using var upstreams = Upstreams.Start(options);
+        options = options with { UpstreamPorts = upstreams.Ports };
+        await using var gateway = await StartBenchGatewayAsync(options);
+        options = options with { Proxy = gateway.Proxy, Sni = gateway.EndPoint("sni") };
         Assert.Equal(0, await IdleTunnels.RunAsync(options, new Dialer(options.Path, options)));
     }
 
-    /// <summary>A copy of the bench config: the test gateway owns (and deletes) the file it starts from.</summary>
-    private static async Task<TestGateway> StartBenchGatewayAsync()
+    /// <summary>
+    /// <c>bench/perf-kit.json</c> as the benchmarks use it, but every listener on port 0 and its routes and allowlist
+    /// pointing at the ports the tool's upstreams bound (port 0 too): nothing is probed or fixed, so runs cannot collide.
+    /// </summary>
+    private static async Task<TestGateway> StartBenchGatewayAsync(BenchOptions options)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"yarpegress-bench-{Guid.NewGuid():N}.json");
-        File.Copy(RepositoryFiles.PathOf("bench", "perf-kit.json"), path);
-        return await TestGateway.StartWithFileAsync(path);
+        var config = JsonNode.Parse(File.ReadAllText(RepositoryFiles.PathOf("bench", "perf-kit.json")))!;
+        var egress = config["Egress"]!;
+        var fixedPorts = new Dictionary<string, int>
+        {
+            ["127.0.0.1:19001"] = options.Sink.Port,
+            ["127.0.0.1:19002"] = options.Source.Port,
+            ["127.0.0.1:19003"] = options.RequestResponse.Port,
+        };
+        foreach (var listener in egress["Listeners"]!.AsArray())
+        {
+            listener!["Port"] = 0;
+        }
+
+        egress["Admin"]!["Port"] = 0;
+        foreach (var route in egress["Routes"]!.AsArray())
+        {
+            if (fixedPorts.TryGetValue(route!["Upstream"]!.GetValue<string>(), out var port))
+            {
+                route["Upstream"] = $"127.0.0.1:{port}";
+            }
+        }
+
+        egress["Allow"]![0]!["Ports"] = new JsonArray([.. options.UpstreamPorts!.Select(p => JsonValue.Create($"{p}")), JsonValue.Create("18443")]);
+        return await TestGateway.StartAsync(config);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using YarpEgress.Configuration;
+using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Configuration;
 
@@ -10,7 +11,7 @@ internal sealed class ConfigFiles : IDisposable
 
     public string Write(string json)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"yarpegress-cfg-{Guid.NewGuid():N}.json");
+        var path = TestTemp.NewFile("cfg-", ".json");
         File.WriteAllText(path, json);
         _paths.Add(path);
         return path;

@@ -18,7 +18,7 @@ public sealed partial class PublishedGatewayTests
         Assert.Contains("RUN dotnet publish src/YarpEgress/YarpEgress.csproj -c Release -o /app", dockerfile, StringComparison.Ordinal);
         Assert.Contains("""ENTRYPOINT ["dotnet", "YarpEgress.dll", "--config", "/etc/yarp-egress/egress.json"]""", dockerfile, StringComparison.Ordinal);
 
-        var output = Directory.CreateTempSubdirectory("yarpegress-publish-").FullName;
+        var output = TestTemp.NewDirectory("publish-");
         var publish = await ExternalTool.RunAsync("dotnet", string.Empty, TimeSpan.FromMinutes(4),
             "publish", RepositoryFiles.PathOf("src", "YarpEgress", "YarpEgress.csproj"), "-c", "Release", "-o", output, "--nologo");
         Assert.True(publish.ExitCode == 0, publish.Stdout + publish.Stderr);

@@ -55,7 +55,7 @@ public sealed class ReloadTests
     {
         // Kubernetes mounts a ConfigMap as egress.json -> ..data/egress.json, ..data -> ..2026_v1; an update swaps ..data.
         await using var echo = TcpUpstream.Echo();
-        var directory = Directory.CreateTempSubdirectory("yarpegress-configmap-").FullName;
+        var directory = TestTemp.NewDirectory("configmap-");
         void WriteVersion(string version, string host)
         {
             Directory.CreateDirectory(Path.Combine(directory, version));

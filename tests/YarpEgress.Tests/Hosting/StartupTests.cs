@@ -56,7 +56,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task A_config_path_that_does_not_exist_exits_2()
     {
-        var missing = Path.Combine(Path.GetTempPath(), $"yarpegress-missing-{Guid.NewGuid():N}.json");
+        var missing = TestTemp.NewFile("missing-", ".json");
         var stderr = await FailsToStartAsync("--config", missing);
         Assert.Contains($"--config {missing}: the file does not exist", stderr, StringComparison.Ordinal);
     }
@@ -64,7 +64,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task A_config_path_that_is_a_directory_exits_2()
     {
-        var directory = Directory.CreateTempSubdirectory("yarpegress-dir-");
+        var directory = new DirectoryInfo(TestTemp.NewDirectory("dir-"));
         try
         {
             var stderr = await FailsToStartAsync($"--config={directory.FullName}");

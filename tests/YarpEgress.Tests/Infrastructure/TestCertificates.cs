@@ -43,7 +43,7 @@ internal static class TestCertificates
     /// <summary>Writes the server certificate and its key as PEM files; returns their paths.</summary>
     public static (string Certificate, string Key) WriteServerPem()
     {
-        var directory = Directory.CreateTempSubdirectory("yarpegress-tls-").FullName;
+        var directory = TestTemp.NewDirectory("tls-");
         var certificate = Path.Combine(directory, "tls.crt");
         var key = Path.Combine(directory, "tls.key");
         File.WriteAllText(certificate, Server.ExportCertificatePem());
@@ -69,7 +69,7 @@ internal static class TestCertificates
     /// <summary>Writes the root in PEM form, for curl's --cacert and openssl's -CAfile.</summary>
     public static string WriteRootPem()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"yarpegress-test-root-{Environment.ProcessId}.pem");
+        var path = TestTemp.NewFile("test-root-", ".pem");
         File.WriteAllText(path, Root.ExportCertificatePem());
         return path;
     }

@@ -59,7 +59,7 @@ internal sealed class TestGateway : IAsyncDisposable
 
     public static async Task<TestGateway> StartAsync(object config, Action<IServiceCollection>? services = null)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"yarpegress-test-{Guid.NewGuid():N}.json");
+        var path = TestTemp.NewFile("gateway-", ".json");
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(config));
         return await StartWithFileAsync(path, services);
     }
