@@ -11,7 +11,7 @@ using YarpEgress.Upstream;
 
 namespace YarpEgress.Tests.Functional;
 
-/// <summary>The SSRF guard, DNS rebinding, the circuit breaker, connection limits, slow clients, report mode and drain.</summary>
+/// <summary>The SSRF guard, DNS rebinding, the circuit breaker, connection limits, report mode and drain (timeouts: TimeoutTests).</summary>
 public sealed class SafetyTests
 {
     private static Task<(string Head, string Body)> ConnectAsync(TestGateway gateway, string authority) =>
@@ -168,58 +168,6 @@ public sealed class SafetyTests
             Assert.True(attempt < 20, head);
             await Task.Delay(50);
         }
-    }
-
-    [Fact]
-    public async Task A_slowloris_CONNECT_head_is_cut_off_at_the_head_timeout()
-    {
-        await using var gateway = await TestGateway.StartAsync(TestGateway.Config(allow: [new { Host = "a.example.test" }], timeouts: new { RequestHead = "00:00:00.500" }));
-        using var raw = await RawClient.ConnectAsync(gateway.Proxy);
-        var started = DateTime.UtcNow;
-        var trickle = Task.Run(async () =>
-        {
-            foreach (var c in "CONNECT a.example.test:443 HTTP/1.1\r\nX-Slow: " + new string('a', 100))
-            {
-                try
-                {
-                    await raw.SendAsync(c.ToString());
-                    await Task.Delay(50);
-                }
-                catch (SocketException)
-                {
-                    return;
-                }
-            }
-        });
-        var head = await raw.ReadHeadAsync();
-        Assert.StartsWith("HTTP/1.1 408", head, StringComparison.Ordinal);
-        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
-        await trickle;
-    }
-
-    [Fact]
-    public async Task An_idle_tunnel_is_closed_at_the_idle_timeout_and_a_busy_one_is_not()
-    {
-        await using var echo = TcpUpstream.Echo();
-        await using var gateway = await TestGateway.StartAsync(TestGateway.Config(
-            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{echo.Port}" } }], timeouts: new { TunnelIdle = "00:00:00.600" }));
-        using var busy = await RawClient.ConnectAsync(gateway.Proxy);
-        await busy.SendAsync($"CONNECT 127.0.0.1:{echo.Port} HTTP/1.1\r\n\r\n");
-        await busy.ReadHeadAsync();
-        using var idle = await RawClient.ConnectAsync(gateway.Proxy);
-        await idle.SendAsync($"CONNECT 127.0.0.1:{echo.Port} HTTP/1.1\r\n\r\n");
-        await idle.ReadHeadAsync();
-        for (var i = 0; i < 12; i++)
-        {
-            await busy.SendAsync("x");
-            Assert.Equal("x", Encoding.ASCII.GetString(await busy.ReadExactlyAsync(1)));
-            await Task.Delay(150);
-        }
-
-        // 1.8 s later the busy tunnel still echoes; the idle one was closed (its read ends at once, empty).
-        var readIdle = idle.ReadToEndAsync();
-        Assert.Same(readIdle, await Task.WhenAny(readIdle, Task.Delay(2000)));
-        Assert.Empty(await readIdle);
     }
 
     [Fact]
