@@ -21,6 +21,7 @@ ALL_SETTINGS=(
   "conserve-7|$OFF DOTNET_GCConserveMemory=7"
   "retainvm-0|$OFF DOTNET_GCRetainVM=0"
   "workstation|$OFF DOTNET_gcServer=0"
+  "idle-trim-default|"
   "idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10"
   "conserve-7+idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10 DOTNET_GCConserveMemory=7"
   "workstation+idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10 DOTNET_gcServer=0"
