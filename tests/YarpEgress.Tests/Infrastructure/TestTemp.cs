@@ -2,8 +2,9 @@ namespace YarpEgress.Tests.Infrastructure;
 
 /// <summary>
 /// The one temporary directory of a test run (<c>/tmp/yarpegress-tests-PID</c>): every file a test writes (configs,
-/// TLS keys, publish output) goes under it, and it is removed when the test process exits, together with any left by
-/// an earlier run whose process is gone.
+/// TLS keys, publish output) goes under it. It is removed when the run's last test has finished
+/// (<see cref="TestRunFramework"/>) or, failing that, at process exit; a directory left by a run that was killed is
+/// removed by the next run.
 /// </summary>
 internal static class TestTemp
 {
@@ -18,6 +19,15 @@ internal static class TestTemp
 
     /// <summary>A new, empty subdirectory of the run's directory.</summary>
     public static string NewDirectory(string prefix) => System.IO.Directory.CreateDirectory(Path.Combine(Directory, $"{prefix}{Guid.NewGuid():N}")).FullName;
+
+    /// <summary>Removes the run's directory, if one was made.</summary>
+    public static void RemoveRun()
+    {
+        if (Root.IsValueCreated)
+        {
+            TryDelete(Root.Value);
+        }
+    }
 
     private static string Create()
     {
@@ -45,6 +55,9 @@ internal static class TestTemp
         try
         {
             System.IO.Directory.Delete(path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
