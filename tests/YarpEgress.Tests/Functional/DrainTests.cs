@@ -11,6 +11,24 @@ public sealed class DrainTests
 {
     private static readonly object ShortDrain = new { DrainDelay = "00:00:00", Drain = "00:00:00.300" };
 
+    private static Task<TestGateway> StartAsync(int upstreamPort, Action<IServiceCollection>? services = null) => TestGateway.StartAsync(
+        TestGateway.Config(allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstreamPort}" } }], timeouts: ShortDrain), services);
+
+    private static async Task<RawClient> OpenTunnelAsync(TestGateway gateway, int upstreamPort)
+    {
+        var tunnel = await RawClient.ConnectAsync(gateway.Proxy);
+        await tunnel.SendAsync($"CONNECT 127.0.0.1:{upstreamPort} HTTP/1.1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", await tunnel.ReadHeadAsync(), StringComparison.Ordinal);
+        return tunnel;
+    }
+
+    /// <summary>One receive: 0 at a FIN; a reset throws (ECONNRESET).</summary>
+    private static async Task<int> ReceiveAsync(RawClient client)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        return await client.Socket.ReceiveAsync(new byte[16], SocketFlags.None, bound.Token);
+    }
+
     [Fact]
     public async Task A_drained_tunnel_ends_with_a_FIN_to_the_client_and_to_the_upstream()
     {
@@ -32,19 +50,13 @@ public sealed class DrainTests
                 upstreamSaw.TrySetResult(ex.SocketErrorCode.ToString());
             }
         });
-        var gateway = await TestGateway.StartAsync(TestGateway.Config(
-            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstream.Port}" } }], timeouts: ShortDrain));
+        var gateway = await StartAsync(upstream.Port);
         await using var _ = gateway;
-        using var tunnel = await RawClient.ConnectAsync(gateway.Proxy);
-        await tunnel.SendAsync($"CONNECT 127.0.0.1:{upstream.Port} HTTP/1.1\r\n\r\n");
-        Assert.StartsWith("HTTP/1.1 200", await tunnel.ReadHeadAsync(), StringComparison.Ordinal);
+        using var tunnel = await OpenTunnelAsync(gateway, upstream.Port);
         Assert.Equal("hello from upstream", Encoding.ASCII.GetString(await tunnel.ReadExactlyAsync(19)));
 
         var stopping = gateway.StopAsync();
-        var buffer = new byte[16];
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var read = await tunnel.Socket.ReceiveAsync(buffer, SocketFlags.None, bound.Token); // throws ECONNRESET on a reset
-        Assert.Equal(0, read);
+        Assert.Equal(0, await ReceiveAsync(tunnel));
         Assert.Equal("eof", await upstreamSaw.Task.WaitAsync(TimeSpan.FromSeconds(20)));
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
     }
@@ -55,12 +67,9 @@ public sealed class DrainTests
         // The upstream never reads: the client's bytes pile up in the gateway, unread when the drain period ends.
         var release = new TaskCompletionSource();
         await using var upstream = TcpUpstream.Start(_ => release.Task);
-        var gateway = await TestGateway.StartAsync(TestGateway.Config(
-            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstream.Port}" } }], timeouts: ShortDrain));
+        var gateway = await StartAsync(upstream.Port);
         await using var _ = gateway;
-        using var tunnel = await RawClient.ConnectAsync(gateway.Proxy);
-        await tunnel.SendAsync($"CONNECT 127.0.0.1:{upstream.Port} HTTP/1.1\r\n\r\n");
-        Assert.StartsWith("HTTP/1.1 200", await tunnel.ReadHeadAsync(), StringComparison.Ordinal);
+        using var tunnel = await OpenTunnelAsync(gateway, upstream.Port);
         var chunk = new byte[64 * 1024];
         using var stopSending = new CancellationTokenSource();
         var sending = Task.Run(async () =>
@@ -83,9 +92,7 @@ public sealed class DrainTests
         await stopSending.CancelAsync();
         await sending;
         var stopping = gateway.StopAsync();
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var read = await tunnel.Socket.ReceiveAsync(new byte[16], SocketFlags.None, bound.Token); // throws ECONNRESET on a reset
-        Assert.Equal(0, read);
+        Assert.Equal(0, await ReceiveAsync(tunnel));
         tunnel.Socket.Shutdown(SocketShutdown.Send); // as a client does on EOF
         release.TrySetResult();
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
@@ -114,9 +121,7 @@ public sealed class DrainTests
 
             upstreamClosed.TrySetResult();
         });
-        var gateway = await TestGateway.StartAsync(
-            TestGateway.Config(allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstream.Port}" } }], timeouts: ShortDrain),
-            services => services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10)));
+        var gateway = await StartAsync(upstream.Port, services => services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10)));
         await using var _ = gateway;
         using var client = gateway.CreateClient();
         client.Timeout = TimeSpan.FromMinutes(10); // nor the client's
