@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using YarpEgress.Tests.Infrastructure;
 using YarpEgress.Upstream;
 
@@ -203,11 +204,20 @@ public sealed class ForwardProxyTests : IAsyncLifetime
         await using var _ = blackhole;
         try
         {
-            await using var gateway = await StartGatewayAsync(timeouts: new { Connect = "00:00:00.500" });
+            // On the gateway's clock, which the test moves: the one address gets ConnectAttempt (3 s), within Connect.
+            var time = new FakeTimeProvider();
+            await using var gateway = await StartGatewayAsync(services => services.AddSingleton<TimeProvider>(time), timeouts: new { Connect = "00:00:10", ConnectAttempt = "00:00:03" });
             using var client = gateway.CreateClient();
-            var response = await client.GetAsync($"http://127.0.0.1:{blackhole.Port}/");
+            var pending = client.GetAsync($"http://127.0.0.1:{blackhole.Port}/");
+            Assert.True(await Eventually.TrueAsync(() =>
+            {
+                time.Advance(TimeSpan.FromMilliseconds(500));
+                return pending.IsCompleted;
+            }, TimeSpan.FromSeconds(20)));
+            Assert.True(time.GetUtcNow() - time.Start >= TimeSpan.FromSeconds(3)); // not before the attempt's time was up
+            var response = await pending;
             Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-            Assert.Equal($"connecting to 127.0.0.1:{blackhole.Port} timed out after 0.5 s\n", await response.Content.ReadAsStringAsync());
+            Assert.Equal($"connecting to 127.0.0.1:{blackhole.Port} timed out after 3 s per address\n", await response.Content.ReadAsStringAsync());
 
             // The gateway still serves.
             var ok = await client.GetAsync($"http://a.example.test:{_upstream.HttpPort}/echo");

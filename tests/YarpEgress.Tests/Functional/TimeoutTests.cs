@@ -7,7 +7,7 @@ using YarpEgress.Tests.Infrastructure;
 namespace YarpEgress.Tests.Functional;
 
 /// <summary>
-/// Tunnel idle and CONNECT head timeouts on the gateway's clock, a <see cref="FakeTimeProvider"/> that only the test
+/// Tunnel idle and lifetime and CONNECT head timeouts on the gateway's clock, a <see cref="FakeTimeProvider"/> that only the test
 /// moves: each timeout is shown to hold until its moment and to act once it has passed, whatever the machine's load.
 /// </summary>
 public sealed class TimeoutTests
@@ -80,5 +80,29 @@ public sealed class TimeoutTests
         Assert.False(HasNews(raw));
         Assert.True(await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => HasNews(raw)));
         Assert.StartsWith("HTTP/1.1 408", await raw.ReadHeadAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_busy_tunnel_is_closed_at_its_lifetime()
+    {
+        var time = new FakeTimeProvider();
+        await using var echo = TcpUpstream.Echo();
+        await using var gateway = await StartAsync(time, TestGateway.Config(
+            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{echo.Port}" } }], timeouts: new { TunnelLifetime = "01:00:00" }));
+        using var tunnel = await RawClient.ConnectAsync(gateway.Proxy);
+        await tunnel.SendAsync($"CONNECT 127.0.0.1:{echo.Port} HTTP/1.1\r\n\r\n");
+        await tunnel.ReadHeadAsync();
+
+        // Busy every five minutes for 55 minutes: open.
+        for (var i = 0; i < 11; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(5));
+            await tunnel.SendAsync("x");
+            Assert.Equal("x", Encoding.ASCII.GetString(await tunnel.ReadExactlyAsync(1)));
+        }
+
+        Assert.False(HasNews(tunnel));
+        Assert.True(await AdvanceUntilAsync(time, TimeSpan.FromMinutes(1), () => HasNews(tunnel)));
+        Assert.Empty(await tunnel.ReadToEndAsync());
     }
 }
