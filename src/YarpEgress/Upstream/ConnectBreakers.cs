@@ -19,7 +19,7 @@ internal sealed class ConnectBreakers
     private readonly EgressConfigStore _config;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.Ordinal);
-    private BreakerSettings _settings;
+    private volatile BreakerSettings _settings;
 
     public ConnectBreakers(EgressConfigStore config, TimeProvider time)
     {
