@@ -14,14 +14,6 @@ public sealed class DrainTests
     private static Task<TestGateway> StartAsync(int upstreamPort, Action<IServiceCollection>? services = null) => TestGateway.StartAsync(
         TestGateway.Config(allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstreamPort}" } }], timeouts: ShortDrain), services);
 
-    private static async Task<RawClient> OpenTunnelAsync(TestGateway gateway, int upstreamPort)
-    {
-        var tunnel = await RawClient.ConnectAsync(gateway.Proxy);
-        await tunnel.SendAsync($"CONNECT 127.0.0.1:{upstreamPort} HTTP/1.1\r\n\r\n");
-        Assert.StartsWith("HTTP/1.1 200", await tunnel.ReadHeadAsync(), StringComparison.Ordinal);
-        return tunnel;
-    }
-
     /// <summary>One receive: 0 at a FIN; a reset throws (ECONNRESET).</summary>
     private static async Task<int> ReceiveAsync(RawClient client)
     {
@@ -52,7 +44,7 @@ public sealed class DrainTests
         });
         var gateway = await StartAsync(upstream.Port);
         await using var _ = gateway;
-        using var tunnel = await OpenTunnelAsync(gateway, upstream.Port);
+        using var tunnel = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{upstream.Port}");
         Assert.Equal("hello from upstream", Encoding.ASCII.GetString(await tunnel.ReadExactlyAsync(19)));
 
         var stopping = gateway.StopAsync();
@@ -69,7 +61,7 @@ public sealed class DrainTests
         await using var upstream = TcpUpstream.Start(_ => release.Task);
         var gateway = await StartAsync(upstream.Port);
         await using var _ = gateway;
-        using var tunnel = await OpenTunnelAsync(gateway, upstream.Port);
+        using var tunnel = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{upstream.Port}");
         var chunk = new byte[64 * 1024];
         using var stopSending = new CancellationTokenSource();
         var sending = Task.Run(async () =>

@@ -38,12 +38,8 @@ public sealed class TimeoutTests
         await using var echo = TcpUpstream.Echo();
         await using var gateway = await StartAsync(time, TestGateway.Config(
             allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{echo.Port}" } }], timeouts: new { TunnelIdle = "00:10:00" }));
-        using var busy = await RawClient.ConnectAsync(gateway.Proxy);
-        await busy.SendAsync($"CONNECT 127.0.0.1:{echo.Port} HTTP/1.1\r\n\r\n");
-        await busy.ReadHeadAsync();
-        using var idle = await RawClient.ConnectAsync(gateway.Proxy);
-        await idle.SendAsync($"CONNECT 127.0.0.1:{echo.Port} HTTP/1.1\r\n\r\n");
-        await idle.ReadHeadAsync();
+        using var busy = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{echo.Port}");
+        using var idle = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{echo.Port}");
 
         // Nine and a half minutes, the busy tunnel echoing every half minute: both stay open.
         for (var i = 0; i < 19; i++)
@@ -89,9 +85,7 @@ public sealed class TimeoutTests
         await using var echo = TcpUpstream.Echo();
         await using var gateway = await StartAsync(time, TestGateway.Config(
             allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{echo.Port}" } }], timeouts: new { TunnelLifetime = "01:00:00" }));
-        using var tunnel = await RawClient.ConnectAsync(gateway.Proxy);
-        await tunnel.SendAsync($"CONNECT 127.0.0.1:{echo.Port} HTTP/1.1\r\n\r\n");
-        await tunnel.ReadHeadAsync();
+        using var tunnel = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{echo.Port}");
 
         // Busy every five minutes for 55 minutes: open.
         for (var i = 0; i < 11; i++)

@@ -109,6 +109,15 @@ internal sealed class RawClient : IDisposable
     /// <summary>
     /// Asks a proxy for one CONNECT tunnel and closes the connection: the response head, and for a refusal the body.
     /// </summary>
+    /// <summary>Opens a CONNECT tunnel through the proxy and checks the 200; the caller owns the client.</summary>
+    public static async Task<RawClient> OpenTunnelAsync(IPEndPoint proxy, string authority)
+    {
+        var tunnel = await ConnectAsync(proxy);
+        await tunnel.SendAsync($"CONNECT {authority} HTTP/1.1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", await tunnel.ReadHeadAsync(), StringComparison.Ordinal);
+        return tunnel;
+    }
+
     public static async Task<(string Head, string Body)> ConnectOnceAsync(IPEndPoint proxy, string authority)
     {
         using var raw = await ConnectAsync(proxy);
