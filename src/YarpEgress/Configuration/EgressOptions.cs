@@ -40,4 +40,6 @@ public sealed class EgressOptions
     public DnsOptions Dns { get; set; } = new();
 
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+
+    public HttpOptions Http { get; set; } = new();
 }
