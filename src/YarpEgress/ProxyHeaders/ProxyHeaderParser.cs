@@ -248,20 +248,20 @@ internal static class ProxyHeaderParser
 
         length = V2HeaderLength + blockLength;
         var block = buffer.Slice(V2HeaderLength, blockLength);
-        if ((versionCommand & 0x0F) == 0)
+        if ((versionCommand & 0x0F) == 0 || familyTransport == 0x00)
         {
-            // LOCAL (health checks from the balancer itself): the block, whatever it holds, is skipped.
+            // LOCAL (health checks from the balancer itself), or PROXY for an unknown (UNSPEC) origin: the block,
+            // whatever it holds, is skipped and the peer itself is the client.
             header = new ProxyHeader(2, null, null);
             return ProxyHeaderStatus.Complete;
         }
 
-        // PROXY: TCP over IPv4 (0x11) or IPv6 (0x21); UNSPEC (0x00) and UNIX stream (0x31) carry no usable address.
+        // PROXY: TCP over IPv4 (0x11) or IPv6 (0x21); a UNIX stream (0x31) carries no usable address.
         var addressLength = familyTransport switch
         {
             0x11 => 12,
             0x21 => 36,
             0x31 => 216,
-            0x00 => 0,
             _ => -1,
         };
         if (addressLength < 0)
