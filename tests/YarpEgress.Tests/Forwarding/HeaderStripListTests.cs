@@ -62,4 +62,34 @@ public sealed class HeaderStripListTests
             ],
             errors);
     }
+
+    [Fact]
+    public void Checking_and_stripping_allocate_nothing()
+    {
+        var list = HeaderStripList.Compile(["x-envoy-*", "x-forwarded-client-cert"], "k", []);
+        using var kept = new HttpRequestMessage();
+        foreach (var name in new[] { "Accept", "User-Agent", "x-request-id", "traceparent", "X-Envoyish" })
+        {
+            kept.Headers.TryAddWithoutValidation(name, "v");
+        }
+
+        using var stripped = new HttpRequestMessage();
+        list.RemoveFrom(kept.Headers); // warm up
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            list.RemoveFrom(kept.Headers);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(5, kept.Headers.NonValidated.Count);
+
+        stripped.Headers.TryAddWithoutValidation("x-envoy-peer-metadata", "m");
+        stripped.Headers.TryAddWithoutValidation("X-Forwarded-Client-Cert", "c");
+        stripped.Headers.TryAddWithoutValidation("Accept", "a");
+        before = GC.GetAllocatedBytesForCurrentThread();
+        list.RemoveFrom(stripped.Headers);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(["Accept"], stripped.Headers.NonValidated.Select(h => h.Key));
+    }
 }
