@@ -78,21 +78,6 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
         await raw.SendAsync([.. header, .. Encoding.ASCII.GetBytes(payload)]);
     }
 
-    private static async Task<IReadOnlyList<FakeLogRecord>> AccessLogAsync(TestGateway gateway, int count)
-    {
-        var collector = gateway.Services.GetFakeLogCollector();
-        IReadOnlyList<FakeLogRecord> records = [];
-        for (var i = 0; i < 200 && records.Count < count; i++)
-        {
-            await Task.Delay(20);
-            records = [.. collector.GetSnapshot().Where(r => r.Category == "YarpEgress.AccessLog")];
-        }
-
-        return records;
-    }
-
-    private static string? Field(FakeLogRecord record, string name) => record.StructuredState!.Single(kv => kv.Key == name).Value;
-
     public static TheoryData<string, bool> Headers => new()
     {
         { "v1 TCP4", false }, { "v1 TCP6", false }, { "v2 TCP4", false }, { "v2 TCP6", false },
@@ -122,8 +107,8 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
             Assert.DoesNotContain("PROXY", body, StringComparison.Ordinal); // the header is consumed, never forwarded
         }
 
-        var record = Assert.Single(await AccessLogAsync(gateway, 1));
-        Assert.Equal(client, Field(record, "Client"));
+        var record = Assert.Single(await AccessLogRecords.WaitAsync(gateway, 1));
+        Assert.Equal(client, record.Field("Client"));
     }
 
     [Fact]
@@ -138,8 +123,8 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
             Assert.StartsWith($"HTTP/1.1 {status}", head, StringComparison.Ordinal);
         }
 
-        var records = await AccessLogAsync(gateway, 2);
-        Assert.Equal(["10.1.2.3:1000 lb-team allowed", "10.9.9.9:1000 - denied"], records.Select(r => $"{Field(r, "Client")} {Field(r, "ClientName")} {Field(r, "Decision")}"));
+        var records = await AccessLogRecords.WaitAsync(gateway, 2);
+        Assert.Equal(["10.1.2.3:1000 lb-team allowed", "10.9.9.9:1000 - denied"], records.Select(r => $"{r.Field("Client")} {r.Field("ClientName")} {r.Field("Decision")}").Order());
     }
 
     [Fact]
@@ -187,7 +172,7 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
             Assert.StartsWith("HTTP/1.1 200", (await raw.ReadResponseAsync()).Head, StringComparison.Ordinal);
         }
 
-        Assert.All(await AccessLogAsync(gateway, 2), r => Assert.StartsWith("127.0.0.1:", Field(r, "Client"), StringComparison.Ordinal));
+        Assert.All(await AccessLogRecords.WaitAsync(gateway, 2), r => Assert.StartsWith("127.0.0.1:", r.Field("Client"), StringComparison.Ordinal));
     }
 
     public static TheoryData<string, byte[], string> BadFromTrusted => new()
@@ -210,8 +195,8 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
         Assert.Contains("Proxy-Status: yarp-egress; error=http_request_error", head, StringComparison.Ordinal);
         Assert.StartsWith(reason, body, StringComparison.Ordinal);
         Assert.Equal(0, _upstream.Connections);
-        var record = Assert.Single(await AccessLogAsync(gateway, 1));
-        Assert.Equal(("bad_proxy_header", "400"), (Field(record, "End"), Field(record, "Status")));
+        var record = Assert.Single(await AccessLogRecords.WaitAsync(gateway, 1));
+        Assert.Equal(("bad_proxy_header", "400"), (record.Field("End"), record.Field("Status")));
         Assert.NotNull(name);
     }
 
@@ -249,9 +234,9 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
             Assert.StartsWith("HTTP/1.1 200", (await raw.ReadResponseAsync()).Head, StringComparison.Ordinal);
         }
 
-        var records = await AccessLogAsync(gateway, 2);
-        Assert.All(records, r => Assert.StartsWith("127.0.0.2:", Field(r, "Client"), StringComparison.Ordinal));
-        Assert.Equal(["bad_proxy_header", "closed"], records.Select(r => Field(r, "End")));
+        var records = await AccessLogRecords.WaitAsync(gateway, 2);
+        Assert.All(records, r => Assert.StartsWith("127.0.0.2:", r.Field("Client"), StringComparison.Ordinal));
+        Assert.Equal(["bad_proxy_header", "closed"], records.Select(r => r.Field("End")).Order());
     }
 
     [Fact]
@@ -287,8 +272,8 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
             Assert.StartsWith("HTTP/1.1 200", await reader.ReadToEndAsync(), StringComparison.Ordinal);
         }
 
-        var record = Assert.Single(await AccessLogAsync(gateway, 1));
-        Assert.Equal(("sni", "[2001:db8::7]:6000"), (Field(record, "Protocol"), Field(record, "Client")));
+        var record = Assert.Single(await AccessLogRecords.WaitAsync(gateway, 1));
+        Assert.Equal(("sni", "[2001:db8::7]:6000"), (record.Field("Protocol"), record.Field("Client")));
     }
 
     [Fact]
@@ -309,7 +294,7 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
             Assert.Equal(HandshakeFailureAlert, await raw.ReadToEndAsync());
         }
 
-        var records = await AccessLogAsync(gateway, 2);
-        Assert.Equal(["127.0.0.1 bad_proxy_header", "127.0.0.2 bad_client_hello"], records.Select(r => $"{IPEndPoint.Parse(Field(r, "Client")!).Address} {Field(r, "End")}"));
+        var records = await AccessLogRecords.WaitAsync(gateway, 2);
+        Assert.Equal(["127.0.0.1 bad_proxy_header", "127.0.0.2 bad_client_hello"], records.Select(r => $"{IPEndPoint.Parse(r.Field("Client")!).Address} {r.Field("End")}").Order());
     }
 }
