@@ -29,8 +29,8 @@ internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTran
 
         config.Current.StripRequestHeaders.RemoveFrom(proxyRequest.Headers);
 
-        // YARP would rebuild the target from the decoded path (%41 becomes A, dot segments collapse); the Uri it
-        // leaves unset keeps the client's bytes instead. Absolute-form targets keep YARP's rebuilt origin-form.
+        // Left unset, YARP builds the URI from the decoded path (%41 becomes A, dot segments collapse); set here, the
+        // origin-form target goes out as the client sent it. Absolute-form targets keep YARP's rebuilt path.
         if (httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is ['/', ..] rawTarget)
         {
             proxyRequest.RequestUri = new Uri(destinationPrefix + rawTarget, in AsSent);
