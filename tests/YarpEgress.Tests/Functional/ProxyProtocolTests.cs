@@ -261,15 +261,16 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
     public async Task On_an_SNI_listener_the_header_precedes_the_ClientHello()
     {
         await using var gateway = await StartAsync(Config());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(gateway.EndPoint("tls"));
-        await socket.SendAsync(ProxyHeaderBytes.V2(IPEndPoint.Parse("[2001:db8::7]:6000"), IPEndPoint.Parse("[2001:db8::1]:443")));
-        await using (var tls = new SslStream(new NetworkStream(socket, ownsSocket: true), false, TestCertificates.ValidateAgainstTestRoot))
+        var header = ProxyHeaderBytes.V2(IPEndPoint.Parse("[2001:db8::7]:6000"), IPEndPoint.Parse("[2001:db8::1]:443"));
+        await using (var tls = new SslStream(new PrefixedStream(new NetworkStream(socket, ownsSocket: true), header), false, TestCertificates.ValidateAgainstTestRoot))
         {
-            await tls.AuthenticateAsClientAsync("a.example.test");
-            await tls.WriteAsync(Encoding.ASCII.GetBytes("GET /echo HTTP/1.1\r\nHost: a.example.test\r\nConnection: close\r\n\r\n"));
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "a.example.test" }, timeout.Token);
+            await tls.WriteAsync(Encoding.ASCII.GetBytes("GET /echo HTTP/1.1\r\nHost: a.example.test\r\nConnection: close\r\n\r\n"), timeout.Token);
             using var reader = new StreamReader(tls);
-            Assert.StartsWith("HTTP/1.1 200", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+            Assert.StartsWith("HTTP/1.1 200", await reader.ReadToEndAsync(timeout.Token), StringComparison.Ordinal);
         }
 
         var record = Assert.Single(await AccessLogRecords.WaitAsync(gateway, 1));
@@ -284,7 +285,8 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
         {
             await socket.ConnectAsync(gateway.EndPoint("tls"));
             await using var tls = new SslStream(new NetworkStream(socket), false, TestCertificates.ValidateAgainstTestRoot);
-            var refused = await Record.ExceptionAsync(() => tls.AuthenticateAsClientAsync("a.example.test"));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var refused = await Record.ExceptionAsync(() => tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "a.example.test" }, timeout.Token));
             Assert.True(refused is AuthenticationException or IOException, refused?.ToString());
         }
 
@@ -296,5 +298,43 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
 
         var records = await AccessLogRecords.WaitAsync(gateway, 2);
         Assert.Equal(["127.0.0.1 bad_proxy_header", "127.0.0.2 bad_client_hello"], records.Select(r => $"{IPEndPoint.Parse(r.Field("Client")!).Address} {r.Field("End")}").Order());
+    }
+
+    /// <summary>Sends a prefix in the same write as the first bytes written (a balancer's header and the ClientHello in one segment).</summary>
+    private sealed class PrefixedStream(Stream inner, byte[] prefix) : Stream
+    {
+        private byte[]? _prefix = prefix;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref _prefix, null) is { } first)
+            {
+                return inner.WriteAsync((byte[])[.. first, .. buffer.Span], cancellationToken);
+            }
+
+            return inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }
