@@ -40,7 +40,8 @@ internal sealed partial class ProxyHeaderMiddleware(EgressConfigStore config, Eg
             case ProxyHeaderStatus.Complete when trusted:
                 if (read.Header.Source is { } source)
                 {
-                    context.RemoteEndPoint = source;
+                    // An IPv4-mapped source (TCP6 ::ffff:10.1.2.3) is the IPv4 client, as Egress:Clients CIDRs write it.
+                    context.RemoteEndPoint = source.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(source.Address.MapToIPv4(), source.Port) : source;
                 }
 
                 await next(context);

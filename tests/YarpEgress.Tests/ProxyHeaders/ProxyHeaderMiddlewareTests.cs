@@ -94,6 +94,14 @@ public sealed class ProxyHeaderMiddlewareTests : IDisposable
     }
 
     [Fact]
+    public async Task An_IPv4_mapped_source_is_the_IPv4_client()
+    {
+        var header = ProxyHeaderBytes.V1(IPEndPoint.Parse("[::ffff:10.1.2.3]:5555"), IPEndPoint.Parse("[::ffff:192.0.2.1]:3128"));
+        var seen = await RunAsync("127.0.0.1:40000", [.. header, .. Payload]);
+        Assert.Equal(IPEndPoint.Parse("10.1.2.3:5555"), seen?.Client);
+    }
+
+    [Fact]
     public async Task Hands_an_untrusted_peer_on_untouched_and_keeps_its_address()
     {
         // On an SNI listener the untrusted peer's PROXY bytes reach the router, which refuses them as a bad ClientHello.
