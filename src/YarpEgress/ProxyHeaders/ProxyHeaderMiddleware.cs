@@ -117,6 +117,6 @@ internal sealed partial class ProxyHeaderMiddleware(EgressConfigStore config, Eg
         await RawResponseWriter.WriteErrorAndCloseAsync(context, error, time);
     }
 
-    [LoggerMessage(EventId = 800, Level = LogLevel.Information, Message = "#{SessionId} listener {Listener} refused {Peer}: {Reason}")]
+    [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "#{SessionId} listener {Listener} refused {Peer}: {Reason}")]
     private static partial void LogRefused(ILogger logger, long sessionId, string listener, string? peer, string reason);
 }

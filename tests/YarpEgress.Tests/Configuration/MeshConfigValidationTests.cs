@@ -40,9 +40,11 @@ public sealed class MeshConfigValidationTests : IDisposable
             "Listeners": [ { "Name": "proxy", "Port": 0, "OriginForm": "Sometimes", "ProxyProtocol": { "Trusted": [] } } ],
             "Http": { "Strip": [] }
             """, out var errors));
-        Assert.Contains(errors, e => e.StartsWith("Egress:Listeners:0", StringComparison.Ordinal) && e.Contains("Sometimes", StringComparison.Ordinal));
-        Assert.Contains("Egress:Listeners:0:ProxyProtocol:Trusted: unknown key", errors);
-        Assert.Contains("Egress:Http:Strip: unknown key", errors);
+        Assert.Equal(3, errors.Count);
+        Assert.Equal("Egress:Http:Strip: unknown key (known: StripRequestHeaders)", errors[0]);
+        Assert.StartsWith("Egress:Listeners:0:OriginForm: 'Sometimes' is not ", errors[1], StringComparison.Ordinal);
+        Assert.Equal("Egress:Listeners:0:ProxyProtocol:Trusted: unknown key (known: TrustedSources)", errors[2]);
+        Assert.Contains("Forward", errors[1], StringComparison.Ordinal);
     }
 
     [Fact]
