@@ -1,5 +1,6 @@
 using System.Net;
 using YarpEgress.Admin;
+using YarpEgress.Forwarding;
 using YarpEgress.Policy;
 using YarpEgress.Tls;
 using YarpEgress.Upstream;
@@ -18,6 +19,8 @@ internal static class EgressConfigCompiler
     {
         var before = errors.Count;
         var termination = ValidateListeners(options, errors);
+        var listenerSettings = ListenerSettings.Compile(options.Listeners, Root, errors);
+        var strip = HeaderStripList.Compile(options.Http.StripRequestHeaders ?? HttpOptions.DefaultStripRequestHeaders, $"{Root}:Http:StripRequestHeaders", errors);
         var rules = new List<PolicyRule>();
         CompileRules(options.Allow, RuleKind.Allow, $"{Root}:Allow", rules, errors);
         CompileRules(options.Deny, RuleKind.Deny, $"{Root}:Deny", rules, errors);
@@ -43,6 +46,8 @@ internal static class EgressConfigCompiler
             {
                 AdminHosts = adminHosts,
                 SniMatchExemptPorts = sniExempt ?? PortSet.None,
+                ListenerSettingsByName = listenerSettings,
+                StripRequestHeaders = strip,
             };
     }
 
@@ -351,7 +356,7 @@ internal static class EgressConfigCompiler
         return new RouteTable(routes);
     }
 
-    private static List<IPNetwork> ParseNetworks(List<string> entries, string key, List<string> errors)
+    internal static List<IPNetwork> ParseNetworks(List<string> entries, string key, List<string> errors)
     {
         var networks = new List<IPNetwork>(entries.Count);
         for (var i = 0; i < entries.Count; i++)

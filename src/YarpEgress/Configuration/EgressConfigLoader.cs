@@ -47,6 +47,7 @@ internal static class EgressConfigLoader
 
         var binder = new OptionsBinder(errors);
         var options = binder.Bind<EgressOptions>(section);
+        KeepAnEmptyStripList(options, section);
 
         // A value that did not convert left a default behind: checks about that key (or its object) would only mislead.
         var checks = new List<string>();
@@ -60,5 +61,19 @@ internal static class EgressConfigLoader
         }
 
         return errors.Count > before ? null : snapshot;
+    }
+
+    /// <summary>
+    /// <c>"StripRequestHeaders": []</c> binds as nothing (an empty list keeps an option's default, here the sidecar
+    /// headers); written out, it means: strip nothing.
+    /// </summary>
+    private static void KeepAnEmptyStripList(EgressOptions options, IConfigurationSection section)
+    {
+        var http = section.GetSection(nameof(EgressOptions.Http));
+        if (options.Http.StripRequestHeaders is null
+            && http.GetChildren().Any(c => c.Key.Equals(nameof(HttpOptions.StripRequestHeaders), StringComparison.OrdinalIgnoreCase) && c.Value is null))
+        {
+            options.Http.StripRequestHeaders = [];
+        }
     }
 }

@@ -42,4 +42,6 @@ public sealed class EgressOptions
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
     public MemoryOptions Memory { get; set; } = new();
+
+    public HttpOptions Http { get; set; } = new();
 }

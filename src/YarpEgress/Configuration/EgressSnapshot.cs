@@ -1,5 +1,6 @@
 using System.Net;
 using YarpEgress.Admin;
+using YarpEgress.Forwarding;
 using YarpEgress.Policy;
 using YarpEgress.Upstream;
 
@@ -41,8 +42,16 @@ internal sealed class EgressSnapshot(
 
     /// <summary><c>Egress:Policy:SniMatchExemptPorts</c>: ports whose CONNECT tunnels skip the SNI match.</summary>
     public PortSet SniMatchExemptPorts { get; init; } = PortSet.None;
+    /// <summary>What each listener may change on reload (origin-form handling, PROXY protocol sources), by name.</summary>
+    public IReadOnlyDictionary<string, ListenerSettings> ListenerSettingsByName { get; init; } = new Dictionary<string, ListenerSettings>();
+
+    /// <summary><c>Egress:Http:StripRequestHeaders</c>, compiled.</summary>
+    public HeaderStripList StripRequestHeaders { get; init; } = HeaderStripList.Empty;
 
     public TimeoutOptions Timeouts => Options.Timeouts;
+
+    /// <summary>The live settings of a listener (the defaults for a name this generation does not know).</summary>
+    public ListenerSettings SettingsOf(string listener) => ListenerSettingsByName.GetValueOrDefault(listener) ?? ListenerSettings.Default;
 
     public LimitOptions Limits => Options.Limits;
 }

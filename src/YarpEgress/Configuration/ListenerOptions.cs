@@ -21,4 +21,10 @@ public sealed class ListenerOptions
 
     /// <summary>SNI: passthrough (default) or terminate.</summary>
     public SniTlsOptions? Tls { get; set; }
+
+    /// <summary>HTTP: origin-form requests (<c>GET /path</c> with <c>Host</c>) are forwarded by Host (unset) or refused. Reloads live.</summary>
+    public OriginFormMode? OriginForm { get; set; }
+
+    /// <summary>PROXY protocol from trusted load balancers (HTTP and SNI listeners). Reloads live.</summary>
+    public ProxyProtocolOptions? ProxyProtocol { get; set; }
 }

@@ -1,18 +1,22 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Forwarder;
+using YarpEgress.Configuration;
 
 namespace YarpEgress.Forwarding;
 
 /// <summary>
 /// YARP's default transform (origin-form path, hop-by-hop headers dropped) plus what a forward proxy must also drop
 /// (RFC 9110 7.6.1): the headers the client named in <c>Connection</c>, <c>Proxy-Connection</c> and the client's
-/// <c>Proxy-Authorization</c>, which was meant for this gateway. The same holds for the upstream's response.
+/// <c>Proxy-Authorization</c>, which was meant for this gateway, and <c>Egress:Http:StripRequestHeaders</c>. The same
+/// holds for the upstream's response. An origin-form request target goes out byte for byte.
 /// </summary>
-internal sealed class EgressHttpTransformer : HttpTransformer
+internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTransformer
 {
     private static readonly string[] ProxyOnlyHeaders = ["Proxy-Connection", "Proxy-Authorization", "Proxy-Authenticate"];
+    private static readonly UriCreationOptions AsSent = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -21,6 +25,15 @@ internal sealed class EgressHttpTransformer : HttpTransformer
         foreach (var name in ProxyOnlyHeaders)
         {
             proxyRequest.Headers.Remove(name);
+        }
+
+        config.Current.StripRequestHeaders.RemoveFrom(proxyRequest.Headers);
+
+        // Left unset, YARP builds the URI from the decoded path (%41 becomes A, dot segments collapse); set here, the
+        // origin-form target goes out as the client sent it. Absolute-form targets keep YARP's rebuilt path.
+        if (httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is ['/', ..] rawTarget)
+        {
+            proxyRequest.RequestUri = new Uri(destinationPrefix + rawTarget, in AsSent);
         }
 
         if (httpContext.Features.Get<RoutedRequest>() is { } routed)

@@ -3,8 +3,10 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Forwarder;
 using YarpEgress.Authentication;
+using YarpEgress.Configuration;
 using YarpEgress.Errors;
 using YarpEgress.Hosting;
 using YarpEgress.Policy;
@@ -15,8 +17,9 @@ namespace YarpEgress.Forwarding;
 
 /// <summary>
 /// Serves plain-HTTP requests on HTTP listeners: an absolute-form target (<c>GET http://host/path</c>, what
-/// <c>HTTP_PROXY</c> clients send) is checked against the allowlist and forwarded with YARP's <see cref="IHttpForwarder"/>;
-/// anything else is told, with a 400, that this is a proxy.
+/// <c>HTTP_PROXY</c> clients send) or, unless the listener's <c>OriginForm</c> is <c>Refuse</c>, an origin-form one
+/// routed by its <c>Host</c> (<c>GET /path</c>, what an Istio sidecar sends) is checked against the allowlist and
+/// forwarded with YARP's <see cref="IHttpForwarder"/>; anything else is told, with a 400, that this is a proxy.
 /// </summary>
 internal sealed partial class ForwardProxyHandler(
     IHttpForwarder forwarder,
@@ -35,7 +38,7 @@ internal sealed partial class ForwardProxyHandler(
         using var session = telemetry.Begin(listener, ProxyProtocol.Http, client);
         try
         {
-            await ForwardAsync(context, session);
+            await ForwardAsync(context, listener, session);
         }
         finally
         {
@@ -43,19 +46,20 @@ internal sealed partial class ForwardProxyHandler(
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, ProxySession session)
+    private async Task ForwardAsync(HttpContext context, string listener, ProxySession session)
     {
+        // One snapshot for the whole request, and the pools dialed under its rules, held until the response is done.
+        using var pools = invokers.Acquire();
+        var snapshot = pools.Snapshot;
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
-        if (!TryGetDestination(context.Request.Method, target, out var destination, out var refusal))
+        var originForm = snapshot.SettingsOf(listener).OriginForm == OriginFormMode.Forward;
+        if (!TryGetDestination(context.Request.Method, target, context.Request.Headers.Host, originForm, out var destination, out var refusal))
         {
             session.Rejected("bad_request", requested: null);
             await WriteErrorAsync(context, refusal);
             return;
         }
 
-        // One snapshot for the whole request, and the pools dialed under its rules, held until the response is done.
-        using var pools = invokers.Acquire();
-        var snapshot = pools.Snapshot;
         string? credentials = context.Request.Headers.ProxyAuthorization;
         var identity = await authenticator.IdentifyAsync(snapshot.Clients, context.Connection.RemoteIpAddress, credentials,
             credentials is null ? null : ConnectionCredentials.Of(context));
@@ -108,8 +112,8 @@ internal sealed partial class ForwardProxyHandler(
         }
     }
 
-    /// <summary>Finds the destination of an absolute-form <c>http://</c> request target.</summary>
-    internal static bool TryGetDestination(string method, string target, out Destination destination, out ProxyError refusal)
+    /// <summary>Finds the destination of an absolute-form <c>http://</c> request target, or of an origin-form one by its Host.</summary>
+    internal static bool TryGetDestination(string method, string target, StringValues host, bool forwardOriginForm, out Destination destination, out ProxyError refusal)
     {
         destination = default;
         refusal = default;
@@ -117,6 +121,11 @@ internal sealed partial class ForwardProxyHandler(
         {
             refusal = ProxyError.BadRequest("CONNECT must be the first request on a connection to this proxy; open a new connection for it");
             return false;
+        }
+
+        if (forwardOriginForm && target.StartsWith('/'))
+        {
+            return OriginFormDestination.TryGet(host, out destination, out refusal);
         }
 
         if (!target.StartsWith(HttpScheme, StringComparison.OrdinalIgnoreCase))

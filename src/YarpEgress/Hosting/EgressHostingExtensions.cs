@@ -16,6 +16,7 @@ using YarpEgress.Configuration;
 using YarpEgress.Connect;
 using YarpEgress.Forwarding;
 using YarpEgress.Limits;
+using YarpEgress.ProxyHeaders;
 using YarpEgress.Sni;
 using YarpEgress.Telemetry;
 using YarpEgress.Transport;
@@ -63,8 +64,9 @@ public static class EgressHostingExtensions
         services.AddSingleton<ProxyAuthenticator>();
 
         // A connection arrives through the gateway's own socket transport (tunnels detach the socket from its pipes),
-        // meets the connection limits first; shutdown drains.
+        // gives up a trusted load balancer's PROXY header, meets the connection limits; shutdown drains.
         services.AddSingleton<IConnectionListenerFactory, EgressSocketTransportFactory>();
+        services.AddSingleton<ProxyHeaderMiddleware>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<DrainCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());
@@ -155,6 +157,7 @@ public static class EgressHostingExtensions
             {
                 listen.Protocols = HttpProtocols.Http1;
                 listen.Tag(new EgressListenerFeature(listener.Name, isAdmin: false));
+                listen.UseProxyHeaders(listener.Name, tls: listener.Protocol == ListenerProtocol.Sni);
                 listen.UseConnectionLimits(listener.Name, tls: listener.Protocol == ListenerProtocol.Sni);
                 if (listener.Protocol == ListenerProtocol.Sni)
                 {

@@ -82,7 +82,7 @@ public sealed class ConfigValidationTests : IDisposable
             [
                 errors[0],
                 "Egress:Listeners:0:Port: '31x28' is not a whole number",
-                "Egress:Listeners:1:Protocl: unknown key (known: Name, Address, Port, Protocol, UpstreamPort, DefaultHost, Tls)",
+                "Egress:Listeners:1:Protocl: unknown key (known: Name, Address, Port, Protocol, UpstreamPort, DefaultHost, Tls, OriginForm, ProxyProtocol)",
                 "Egress:Allow:0:Host: 'w*w.qq.com' is not a valid host pattern: '*' must stand alone in a label ('w*w')",
             ],
             errors);

@@ -159,7 +159,7 @@ public sealed class ForwardProxyTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "this is an egress proxy")]
+    [InlineData("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", "this is an egress proxy")]
     [InlineData("GET https://a.example.test/ HTTP/1.1\r\nHost: a.example.test\r\n\r\n", "CONNECT tunnel")]
     [InlineData("GET http://user:pw@a.example.test/ HTTP/1.1\r\nHost: a.example.test\r\n\r\n", "user information")]
     [InlineData("GET http://127.1/ HTTP/1.1\r\nHost: 127.1\r\n\r\n", "not a valid IPv4 address")]
