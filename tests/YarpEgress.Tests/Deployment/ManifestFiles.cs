@@ -1,70 +1,53 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
 using YamlDotNet.RepresentationModel;
-using YarpEgress.Configuration;
-using YarpEgress.Tests.Configuration;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Deployment;
 
-/// <summary>Every YAML document under k8s/, parsed, with its file, and the config the ConfigMap is generated from.</summary>
+/// <summary>Every YAML document under k8s/ as written (patches and examples included), with its file and folder.</summary>
 internal static partial class ManifestFiles
 {
-    public sealed record Document(string File, string Text, YamlMappingNode Root)
+    public sealed record Document(string File, string Text, JsonObject Json)
     {
-        public string Kind => Scalar(Root, "kind") ?? string.Empty;
+        /// <summary>The folder under the repository root, e.g. <c>k8s/istio/wildcard-tls</c>.</summary>
+        public string Folder => Path.GetRelativePath(RepositoryFiles.Root, Path.GetDirectoryName(File)!);
 
-        public string Name => Scalar(Node(Root, "metadata"), "name") ?? string.Empty;
+        public string Kind => Json.Kind();
+
+        public string Name => Json.Name();
     }
 
     public static IReadOnlyList<Document> All { get; } = Load();
 
-    public static EgressSnapshot GatewayConfig { get; } = LoadConfig();
+    /// <summary>The recipe folders (k8s/istio/*) with the gateway config fragment each carries, if any.</summary>
+    public static IReadOnlyList<string> Recipes { get; } = [.. Directory.GetDirectories(RepositoryFiles.PathOf("k8s", "istio"))
+        .Select(d => Path.GetRelativePath(RepositoryFiles.Root, d)).Order()];
 
     public static IEnumerable<Document> OfKind(string kind) => All.Where(d => d.Kind == kind);
 
-    public static YamlNode? Node(YamlNode? node, params string[] path)
-    {
-        foreach (var key in path)
-        {
-            if (node is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode(key), out node))
-            {
-                return null;
-            }
-        }
+    public static IEnumerable<Document> In(string folder) => All.Where(d => d.Folder == folder);
 
-        return node;
-    }
-
-    public static string? Scalar(YamlNode? node, params string[] path) => (Node(node, path) as YamlScalarNode)?.Value;
-
-    public static IEnumerable<YamlNode> Sequence(YamlNode? node, params string[] path) =>
-        Node(node, path) is YamlSequenceNode sequence ? sequence.Children : [];
+    public static string? Fragment(string recipe) =>
+        RepositoryFiles.PathOf(recipe, "egress.json") is var path && System.IO.File.Exists(path) ? path : null;
 
     private static List<Document> Load()
     {
         var documents = new List<Document>();
         foreach (var file in Directory.GetFiles(RepositoryFiles.PathOf("k8s"), "*.yaml", SearchOption.AllDirectories).Order())
         {
-            var text = File.ReadAllText(file);
+            var text = System.IO.File.ReadAllText(file);
             var stream = new YamlStream();
             stream.Load(new StringReader(text));
-            var texts = DocumentSeparator().Split(text).Where(t => t.Trim().Length > 0 && !t.Trim().StartsWith('#') || t.Contains("kind:", StringComparison.Ordinal)).ToArray();
+            var texts = DocumentSeparator().Split(text).Where(t => t.Contains("kind:", StringComparison.Ordinal)).ToArray();
+            Assert.True(texts.Length == stream.Documents.Count, $"{file}: {stream.Documents.Count} documents, {texts.Length} with a kind");
             for (var i = 0; i < stream.Documents.Count; i++)
             {
-                documents.Add(new Document(file, texts.Length == stream.Documents.Count ? texts[i] : text, (YamlMappingNode)stream.Documents[i].RootNode));
+                documents.Add(new Document(file, texts[i], (JsonObject)YamlJson.Convert(stream.Documents[i].RootNode)!));
             }
         }
 
         return documents;
-    }
-
-    private static EgressSnapshot LoadConfig()
-    {
-        var path = RepositoryFiles.WithMountedSecrets(RepositoryFiles.PathOf("k8s", "egress.json"));
-        var errors = new List<string>();
-        var snapshot = EgressConfigLoader.Load(ConfigFiles.Load(path), errors);
-        return snapshot ?? throw new InvalidOperationException(string.Join("; ", errors));
     }
 
     [GeneratedRegex(@"^---\s*$", RegexOptions.Multiline)]

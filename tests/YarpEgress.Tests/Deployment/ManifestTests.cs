@@ -1,17 +1,15 @@
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using YamlDotNet.RepresentationModel;
-using YarpEgress.Configuration;
-using YarpEgress.Policy;
-using static YarpEgress.Tests.Deployment.ManifestFiles;
 
 namespace YarpEgress.Tests.Deployment;
 
-/// <summary>The shipped manifests parse, match the Kubernetes model, and agree with the gateway's own config.</summary>
+/// <summary>
+/// The shipped manifests render with kustomize, and every object in them (as written and as rendered) passes the
+/// Kubernetes client's models or Istio's own CRD schemas, unknown fields included.
+/// </summary>
 public sealed class ManifestTests
 {
-    private const string GatewayHost = "yarp-egress.yarp-egress.svc.cluster.local";
-
     private static readonly Dictionary<string, Type> KubernetesKinds = new()
     {
         ["Namespace"] = typeof(V1Namespace),
@@ -21,158 +19,141 @@ public sealed class ManifestTests
         ["HorizontalPodAutoscaler"] = typeof(V2HorizontalPodAutoscaler),
         ["PodDisruptionBudget"] = typeof(V1PodDisruptionBudget),
         ["NetworkPolicy"] = typeof(V1NetworkPolicy),
+        ["ConfigMap"] = typeof(V1ConfigMap),
     };
 
-    private static EgressOptions Options => GatewayConfig.Options;
+    /// <summary>Kinds neither model covers, and what checks them instead.</summary>
+    private static readonly Dictionary<string, string> OtherKinds = new()
+    {
+        ["Kustomization"] = "kubectl kustomize", ["Component"] = "kubectl kustomize",
+        ["IstioOperator"] = "MeshRules.RegistryOnly", ["Certificate"] = "GatewayManifestTests",
+    };
 
-    private static HashSet<int> ListenerPorts => [.. Options.Listeners.Select(l => l.Port)];
+    /// <summary>Every folder with a kustomization, and the base with each set of components.</summary>
+    public static IReadOnlyList<string> RenderNames { get; } = [.. Kustomize.Folders, .. Kustomize.ComponentSets.Select(s => "k8s+" + string.Join('+', s))];
+
+    public static TheoryData<string> Renders() => [.. RenderNames];
+
+    internal static Task<Kustomize.Rendered> RenderAsync(string name) => name.StartsWith("k8s+", StringComparison.Ordinal)
+        ? Kustomize.BaseWithAsync(name["k8s+".Length..].Split('+'))
+        : Kustomize.FolderAsync(name);
 
     [Fact]
-    public void Every_document_names_its_api_kind_and_name()
+    public void Every_document_names_its_api_kind_and_name_and_every_kind_has_a_checker()
     {
-        Assert.True(All.Count >= 20, $"only {All.Count} documents found");
-        Assert.All(All, d =>
+        Assert.True(ManifestFiles.All.Count >= 40, $"only {ManifestFiles.All.Count} documents found");
+        Assert.All(ManifestFiles.All, d =>
         {
-            Assert.False(string.IsNullOrEmpty(Scalar(d.Root, "apiVersion")), $"{d.File}: no apiVersion");
-            Assert.False(string.IsNullOrEmpty(d.Kind), $"{d.File}: no kind");
-            Assert.True(d.Kind == "Kustomization" || d.Name.Length > 0, $"{d.File}: {d.Kind} has no metadata.name");
+            Assert.False(string.IsNullOrEmpty(d.Json.Text("apiVersion")), $"{d.File}: no apiVersion");
+            Assert.True(d.Kind is "Kustomization" or "Component" || d.Name.Length > 0, $"{d.File}: {d.Kind} has no metadata.name");
+            Assert.True(KubernetesKinds.ContainsKey(d.Kind) || OtherKinds.ContainsKey(d.Kind) || IstioSchemas.IsIstio(d.Json.Text("apiVersion")!),
+                $"{d.File}: nothing here checks kind {d.Kind}");
         });
+        Assert.Contains("k8s", Kustomize.Folders);
+        Assert.True(Kustomize.Folders.Count >= 6, string.Join(", ", Kustomize.Folders));
+    }
+
+    [Theory]
+    [MemberData(nameof(Renders))]
+    public async Task Kustomize_renders_and_puts_namespaces_before_what_lives_in_them(string name)
+    {
+        var rendered = await RenderAsync(name);
+        Assert.NotEmpty(rendered.Objects);
+        var created = rendered.Objects.Select((o, i) => (o, i)).Where(x => x.o.Kind() == "Namespace").ToDictionary(x => x.o.Name(), x => x.i);
+        for (var i = 0; i < rendered.Objects.Count; i++)
+        {
+            if (created.TryGetValue(rendered.Objects[i].Namespace(), out var at))
+            {
+                Assert.True(at < i, $"{name}: {rendered.Objects[i].Id()} comes before its Namespace");
+            }
+        }
+
+        if (name.StartsWith("k8s", StringComparison.Ordinal) && !name.Contains("/istio/", StringComparison.Ordinal))
+        {
+            Assert.Equal(0, created[MeshRules.GatewayNamespace]);
+            Assert.All(rendered.Objects.Where(o => o.Kind() is not "Namespace"), o => Assert.Equal(MeshRules.GatewayNamespace, o.Namespace()));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Renders))]
+    public async Task Rendered_Kubernetes_objects_deserialize_strictly_into_the_client_models(string name)
+    {
+        var rendered = await RenderAsync(name);
+        for (var i = 0; i < rendered.Objects.Count; i++)
+        {
+            AssertStrict(rendered.Objects[i].Kind(), rendered.Texts[i], $"{name}: {rendered.Objects[i].Id()}");
+        }
     }
 
     [Fact]
-    public void Kubernetes_kinds_deserialize_strictly_into_the_client_models()
+    public void Every_Kubernetes_object_as_written_deserializes_strictly_patches_and_examples_included()
     {
         var checkedKinds = new HashSet<string>();
-        foreach (var document in All.Where(d => KubernetesKinds.ContainsKey(d.Kind)))
+        foreach (var document in ManifestFiles.All.Where(d => KubernetesKinds.ContainsKey(d.Kind)))
         {
-            var model = typeof(KubernetesYaml).GetMethods().Single(m => m.Name == nameof(KubernetesYaml.Deserialize) && m.IsGenericMethod
-                    && m.GetParameters() is [{ ParameterType: var p }, _] && p == typeof(string))
-                .MakeGenericMethod(KubernetesKinds[document.Kind]);
-            var exception = Record.Exception(() => model.Invoke(null, [document.Text, true]));
-            Assert.True(exception is null, $"{document.File} ({document.Kind} {document.Name}): {exception?.InnerException?.Message ?? exception?.Message}");
+            AssertStrict(document.Kind, document.Text, $"{document.File} ({document.Kind} {document.Name})");
             checkedKinds.Add(document.Kind);
         }
 
-        Assert.Equal(KubernetesKinds.Keys.Order(), checkedKinds.Order());
+        Assert.Equal(KubernetesKinds.Keys.Where(k => k != "ConfigMap").Order(), checkedKinds.Order());
     }
 
     [Fact]
-    public void The_deployment_exposes_every_listener_and_probes_the_admin_port()
+    public void The_strict_model_check_refuses_an_unknown_field()
     {
-        var deployment = KubernetesYaml.Deserialize<V1Deployment>(OfKind("Deployment").Single(d => d.Name == "yarp-egress").Text);
-        var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
-        Assert.Equal(ListenerPorts.Append(Options.Admin.Port).Order(), container.Ports.Select(p => p.ContainerPort).Order());
-        var admin = container.Ports.Single(p => p.ContainerPort == Options.Admin.Port).Name;
-        Assert.Equal("/readyz", container.ReadinessProbe.HttpGet.Path);
-        Assert.Equal(admin, container.ReadinessProbe.HttpGet.Port.Value);
-        Assert.Equal("/healthz", container.LivenessProbe.HttpGet.Path);
-        Assert.Equal(["--config", "/etc/yarp-egress/egress.json"], container.Args);
-        Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
-        Assert.True(deployment.Spec.Template.Spec.SecurityContext.RunAsNonRoot);
-        Assert.Equal(["ALL"], container.SecurityContext.Capabilities.Drop);
-        Assert.True(deployment.Spec.Replicas >= 2);
-        var drain = Options.Timeouts.DrainDelay + Options.Timeouts.Drain;
-        Assert.True(deployment.Spec.Template.Spec.TerminationGracePeriodSeconds > drain.TotalSeconds,
-            $"terminationGracePeriodSeconds must exceed DrainDelay + Drain ({drain.TotalSeconds} s)");
-        Assert.Equal($"{Options.Admin.Port}", deployment.Spec.Template.Metadata.Annotations["prometheus.io/port"]);
+        var exception = Record.Exception(() => AssertStrict("Deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replica: 2\n", "typo"));
+        Assert.NotNull(exception);
+    }
 
-        // Every port a Service targets by name is one of the container's.
-        var names = container.Ports.Select(p => p.Name).ToHashSet();
-        foreach (var service in OfKind("Service").Select(d => KubernetesYaml.Deserialize<V1Service>(d.Text)))
+    public static TheoryData<string> IstioVersions() => [.. IstioSchemas.Versions];
+
+    [Theory]
+    [MemberData(nameof(IstioVersions))]
+    public async Task Every_Istio_object_is_valid_against_the_published_CRD_schema(string version)
+    {
+        var schemas = IstioSchemas.For(version);
+        var objects = ManifestFiles.All.Where(d => IstioSchemas.IsIstio(d.Json.Text("apiVersion")!)).Select(d => (d.File, d.Json)).ToList();
+        foreach (var name in RenderNames)
         {
-            Assert.All(service.Spec.Ports, p => Assert.Contains(p.TargetPort.Value, names));
+            objects.AddRange((await RenderAsync(name)).Objects.Where(o => IstioSchemas.IsIstio(o.Text("apiVersion")!)).Select(o => (name, o)));
+        }
+
+        Assert.True(objects.Count >= 15, $"only {objects.Count} Istio objects");
+        var kinds = objects.Select(o => $"{o.Json.Text("apiVersion")}/{o.Json.Kind()}").ToHashSet();
+        Assert.Equal(schemas.Kinds.Order(), kinds.Order());
+        Assert.All(objects, o => Assert.True(schemas.Validate(o.Json) is var errors && errors.Count == 0,
+            $"{o.File}: {o.Json.Id()} is not a valid Istio {version} object:\n  {string.Join("\n  ", schemas.Validate(o.Json))}"));
+    }
+
+    [Theory]
+    [InlineData("VirtualService", "hosts: [a.example]\n  tls:\n    - match:\n        - port: 443\n          sniHost: [a.example]\n      route:\n        - destination: {host: b}", "sniHost")]
+    [InlineData("AuthorizationPolicy", "rules:\n    - to:\n        - operation:\n            ports: [3128]", "ports")]
+    [InlineData("DestinationRule", "host: b\n  trafficPolicy:\n    tls:\n      mode: SIMPLEX", "mode")]
+    [InlineData("ServiceEntry", "hosts: [a.example]\n  ports:\n    - number: 443\n      name: tls\n      protocol: TLS\n  resolution: STATIC_DNS", "resolution")]
+    public void The_schema_check_refuses_typos_wrong_types_and_unknown_values(string kind, string spec, string field)
+    {
+        var group = kind == "AuthorizationPolicy" ? "security.istio.io" : "networking.istio.io";
+        var document = YamlJson.Documents($"apiVersion: {group}/v1\nkind: {kind}\nmetadata:\n  name: bad\nspec:\n  {spec}\n").Single();
+        foreach (var version in IstioSchemas.Versions)
+        {
+            var errors = IstioSchemas.For(version).Validate(document);
+            Assert.Contains(errors, e => e.Contains(field, StringComparison.Ordinal));
         }
     }
 
-    [Fact]
-    public void Services_and_the_network_policy_carry_exactly_the_listener_ports_and_keep_admin_apart()
+    private static void AssertStrict(string kind, string text, string what)
     {
-        var services = OfKind("Service").Select(d => KubernetesYaml.Deserialize<V1Service>(d.Text)).ToDictionary(s => s.Metadata.Name);
-        Assert.Equal(ListenerPorts.Order(), services["yarp-egress"].Spec.Ports.Select(p => p.Port).Order());
-        Assert.Equal([Options.Admin.Port], services["yarp-egress-admin"].Spec.Ports.Select(p => p.Port));
-
-        var policy = KubernetesYaml.Deserialize<V1NetworkPolicy>(OfKind("NetworkPolicy").Single().Text);
-        Assert.Equal(ListenerPorts.Order(), policy.Spec.Ingress[0].Ports.Select(p => int.Parse(p.Port.Value, System.Globalization.CultureInfo.InvariantCulture)).Order());
-        Assert.Equal([$"{Options.Admin.Port}"], policy.Spec.Ingress[1].Ports.Select(p => p.Port.Value));
-
-        var authorization = OfKind("AuthorizationPolicy").Single();
-        var rulePorts = Sequence(authorization.Root, "spec", "rules").Select(r => Sequence(Sequence(r, "to").Single(), "operation", "ports").Select(p => int.Parse(((YamlScalarNode)p).Value!, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
-        Assert.Equal(ListenerPorts.Order(), rulePorts[0].Order());
-        Assert.Equal([Options.Admin.Port], rulePorts[1]);
-    }
-
-    [Fact]
-    public void Every_route_to_the_gateway_hits_a_listener_that_allows_its_hosts()
-    {
-        var routes = 0;
-        foreach (var service in OfKind("VirtualService"))
+        if (!KubernetesKinds.TryGetValue(kind, out var type))
         {
-            foreach (var tls in Sequence(service.Root, "spec", "tls"))
-            {
-                var port = DestinationPort(tls);
-                var listener = Listener(port, service.File);
-                Assert.Equal(ListenerProtocol.Sni, listener.Protocol);
-                var upstreamPort = listener.UpstreamPort ?? listener.Port;
-                foreach (var sni in Sequence(tls, "match").SelectMany(m => Sequence(m, "sniHosts")).Select(h => ((YamlScalarNode)h).Value!))
-                {
-                    AssertAllowed(sni, upstreamPort, service.File);
-                    routes++;
-                }
-            }
-
-            foreach (var tcp in Sequence(service.Root, "spec", "tcp"))
-            {
-                // TCP to the terminating listener: the DestinationRule's sni (host:port) is what the gateway routes by.
-                var port = DestinationPort(tcp);
-                var listener = Listener(port, service.File);
-                Assert.Equal(SniTlsMode.Terminate, listener.Tls?.Mode);
-                var sni = OfKind("DestinationRule")
-                    .SelectMany(d => Sequence(d.Root, "spec", "trafficPolicy", "portLevelSettings"))
-                    .Where(s => Scalar(s, "port", "number") == $"{port}")
-                    .Select(s => Scalar(s, "tls", "sni")!)
-                    .Single();
-                Assert.True(Destination.TryParse(sni, listener.UpstreamPort ?? listener.Port, out var destination, out var error), error);
-                AssertAllowed(destination.Host, destination.Port, service.File);
-                routes++;
-            }
+            Assert.True(OtherKinds.ContainsKey(kind) || text.Contains(".istio.io/", StringComparison.Ordinal), $"{what}: nothing checks kind {kind}");
+            return;
         }
 
-        Assert.True(routes >= 3);
-    }
-
-    [Fact]
-    public void Proxy_environment_variables_point_at_the_proxy_listener()
-    {
-        var proxy = Options.Listeners.Single(l => l.Protocol == ListenerProtocol.Http);
-        var values = OfKind("Deployment")
-            .SelectMany(d => Sequence(d.Root, "spec", "template", "spec", "containers"))
-            .SelectMany(c => Sequence(c, "env"))
-            .Where(e => Scalar(e, "name") is "HTTP_PROXY" or "HTTPS_PROXY")
-            .Select(e => Scalar(e, "value"))
-            .ToList();
-        Assert.NotEmpty(values);
-        Assert.All(values, v => Assert.Equal($"http://{GatewayHost}:{proxy.Port}", v));
-    }
-
-    private static int DestinationPort(YamlNode route)
-    {
-        var destination = Sequence(route, "route").Single();
-        Assert.Equal(GatewayHost, Scalar(destination, "destination", "host"));
-        return int.Parse(Scalar(destination, "destination", "port", "number")!, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static ListenerOptions Listener(int port, string file) =>
-        Options.Listeners.SingleOrDefault(l => l.Port == port) ?? throw new Xunit.Sdk.XunitException($"{file}: no gateway listener on port {port}");
-
-    /// <summary>An Istio host such as <c>*.wikipedia.org</c> matches names of any depth: check one and two labels deep.</summary>
-    private static void AssertAllowed(string istioHost, int port, string file)
-    {
-        var names = istioHost.StartsWith("*.", StringComparison.Ordinal) ? new[] { "a" + istioHost[1..], "a.b" + istioHost[1..] } : [istioHost];
-        foreach (var name in names)
-        {
-            Assert.True(Destination.TryParse(name, port, out var destination, out var error), error);
-            var decision = GatewayConfig.Policy.Decide(destination);
-            Assert.True(decision.IsAllowed, $"{file}: {name}:{port} is routed to the gateway but {decision.Reason}");
-        }
+        var model = typeof(KubernetesYaml).GetMethods().Single(m => m.Name == nameof(KubernetesYaml.Deserialize) && m.IsGenericMethod
+                && m.GetParameters() is [{ ParameterType: var p }, _] && p == typeof(string))
+            .MakeGenericMethod(type);
+        var exception = Record.Exception(() => model.Invoke(null, [text, true]));
+        Assert.True(exception is null, $"{what}: {exception?.InnerException?.Message ?? exception?.Message}");
     }
 }

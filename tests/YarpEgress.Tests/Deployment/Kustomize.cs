@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using YarpEgress.Tests.Infrastructure;
+
+namespace YarpEgress.Tests.Deployment;
+
+/// <summary>
+/// <c>kubectl kustomize</c>, as <c>kubectl apply -k</c> would render: a folder of the repository, or the base with a
+/// set of components (written as a throw-away overlay outside k8s/, since an overlay inside its base is a cycle).
+/// kubectl must be installed: without it these tests fail and say so, they never pass by skipping.
+/// </summary>
+internal static partial class Kustomize
+{
+    /// <summary>The folders with a kustomization.yaml: the base and every recipe that has Istio objects.</summary>
+    public static IReadOnlyList<string> Folders { get; } = [.. Directory
+        .GetFiles(RepositoryFiles.PathOf("k8s"), "kustomization.yaml", SearchOption.AllDirectories)
+        .Select(f => Path.GetRelativePath(RepositoryFiles.Root, Path.GetDirectoryName(f)!))
+        .Where(f => !f.Contains("components", StringComparison.Ordinal))
+        .Order()];
+
+    /// <summary>The components, each rendered with the base (cert-manager needs tcp-over-tls), and all together.</summary>
+    public static IReadOnlyList<string[]> ComponentSets { get; } =
+    [
+        ["istio-sidecar"],
+        ["tcp-over-tls"],
+        ["tcp-over-tls", "cert-manager"],
+        ["istio-sidecar", "tcp-over-tls", "cert-manager"],
+    ];
+
+    private static readonly ConcurrentDictionary<string, Lazy<Task<Rendered>>> Cache = new();
+
+    public sealed record Rendered(string Name, IReadOnlyList<string> Texts, IReadOnlyList<JsonObject> Objects);
+
+    public static Task<Rendered> FolderAsync(string folder) =>
+        Cache.GetOrAdd(folder, f => new(() => RenderAsync(f, RepositoryFiles.PathOf(f)))).Value;
+
+    public static Task<Rendered> BaseWithAsync(params string[] components) =>
+        Cache.GetOrAdd("k8s+" + string.Join('+', components), name => new(() => RenderOverlayAsync(name, components))).Value;
+
+    private static async Task<Rendered> RenderOverlayAsync(string name, string[] components)
+    {
+        var overlay = Directory.CreateTempSubdirectory("yarpegress-kustomize-").FullName;
+        try
+        {
+            var k8s = Path.GetRelativePath(overlay, RepositoryFiles.PathOf("k8s"));
+            await File.WriteAllTextAsync(Path.Combine(overlay, "kustomization.yaml"),
+                $"resources:\n  - {k8s}\ncomponents:\n{string.Concat(components.Select(c => $"  - {k8s}/components/{c}\n"))}");
+            return await RenderAsync(name, overlay);
+        }
+        finally
+        {
+            Directory.Delete(overlay, recursive: true);
+        }
+    }
+
+    private static async Task<Rendered> RenderAsync(string name, string directory)
+    {
+        (int ExitCode, string Stdout, string Stderr) result;
+        try
+        {
+            result = await ExternalTool.RunAsync("kubectl", string.Empty, TimeSpan.FromSeconds(60), "kustomize", directory);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("kubectl is not installed: the manifest tests need `kubectl kustomize` (kubectl 1.27+ bundles kustomize 5)", e);
+        }
+
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kubectl kustomize {name} failed: {result.Stderr}");
+        }
+
+        var texts = DocumentSeparator().Split(result.Stdout).Where(t => t.Trim().Length > 0).ToArray();
+        return new Rendered(name, texts, [.. texts.Select(t => YamlJson.Documents(t).Single())]);
+    }
+
+    [GeneratedRegex(@"^---\s*$", RegexOptions.Multiline)]
+    private static partial Regex DocumentSeparator();
+}
