@@ -32,7 +32,7 @@ public sealed partial class PublishedGatewayTests
 
         // The cluster config with its secret mounted, every listener on loopback port 0: the log says which port.
         var config = RepositoryFiles.WithMountedSecrets(RepositoryFiles.PathOf("k8s", "egress.json"), text =>
-            PortSetting().Replace(text.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal), "\"Port\": 0"));
+            ListenerPort().Replace(text.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal), "${address}0"));
 
         var start = ExternalTool.StartInfo("dotnet", Path.Combine(output, "YarpEgress.dll"), "--config", config);
         start.WorkingDirectory = output;
@@ -86,6 +86,7 @@ public sealed partial class PublishedGatewayTests
         }
     }
 
-    [GeneratedRegex("\"Port\": (\\d+)")]
-    private static partial Regex PortSetting();
+    /// <summary>A listener's or the admin's port (it follows its address), not a route's or a rule's.</summary>
+    [GeneratedRegex("(?<address>\"Address\": \"[^\"]*\", \"Port\": )\\d+")]
+    private static partial Regex ListenerPort();
 }
