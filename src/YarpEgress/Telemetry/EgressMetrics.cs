@@ -5,7 +5,9 @@ namespace YarpEgress.Telemetry;
 
 /// <summary>
 /// The gateway's one <see cref="Meter"/> and its instruments, exported at the admin listener's <c>/metrics</c>.
-/// Plain-HTTP requests count as one connection each (protocol <c>http</c>), tunnels as one per tunnel.
+/// Plain-HTTP requests count as one connection each (protocol <c>http</c>), tunnels as one per tunnel. Bytes and active
+/// connections are observed when scraped (<see cref="ObserveTraffic"/>): each session keeps its own counts on the data
+/// path, and a scrape sums the live sessions with what closed ones left behind, so a scrape is true to the byte.
 /// </summary>
 internal sealed class EgressMetrics : IDisposable
 {
@@ -16,17 +18,18 @@ internal sealed class EgressMetrics : IDisposable
         [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400];
 
     private readonly Meter _meter;
+    private Func<IReadOnlyDictionary<SessionLabels, TrafficTotals>>? _traffic;
 
     public EgressMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
         Opened = _meter.CreateCounter<long>("egress.connections.opened", "{connection}", "Connections and plain-HTTP requests proxied to an upstream");
         Closed = _meter.CreateCounter<long>("egress.connections.closed", "{connection}", "Proxied connections and requests that ended, by how they ended");
-        Active = _meter.CreateUpDownCounter<long>("egress.connections.active", "{connection}", "Proxied connections and requests in progress");
+        _meter.CreateObservableUpDownCounter("egress.connections.active", () => Observe(static t => t.Active), "{connection}", "Proxied connections and requests in progress");
         Duration = _meter.CreateHistogram("egress.connection.duration", "s", "Duration of proxied connections and requests",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
-        ReceivedBytes = _meter.CreateCounter<long>("egress.client.received_bytes", "By", "Bytes received from clients, counted as they flow");
-        SentBytes = _meter.CreateCounter<long>("egress.client.sent_bytes", "By", "Bytes sent to clients, counted as they flow");
+        _meter.CreateObservableCounter("egress.client.received_bytes", () => Observe(static t => t.FromClient), "By", "Bytes received from clients, true at scrape time");
+        _meter.CreateObservableCounter("egress.client.sent_bytes", () => Observe(static t => t.ToClient), "By", "Bytes sent to clients, true at scrape time");
         Decisions = _meter.CreateCounter<long>("egress.policy.decisions", "{decision}", "Allowlist decisions, by outcome and rule");
         ConnectFailures = _meter.CreateCounter<long>("egress.upstream.connect_failures", "{failure}", "Upstream connects that failed, by kind");
         HttpResponses = _meter.CreateCounter<long>("egress.http.responses", "{response}", "Plain-HTTP responses sent to clients, by status code");
@@ -39,13 +42,7 @@ internal sealed class EgressMetrics : IDisposable
 
     public Counter<long> Closed { get; }
 
-    public UpDownCounter<long> Active { get; }
-
     public Histogram<double> Duration { get; }
-
-    public Counter<long> ReceivedBytes { get; }
-
-    public Counter<long> SentBytes { get; }
 
     public Counter<long> Decisions { get; }
 
@@ -65,6 +62,26 @@ internal sealed class EgressMetrics : IDisposable
 
     /// <param name="result">ok, cached, failed, throttled or missing: a fixed set, never a user name.</param>
     public void ProxyAuthenticated(string result) => ProxyAuth.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>Where the observed instruments read the traffic of every label set (live sessions plus closed ones).</summary>
+    public void ObserveTraffic(Func<IReadOnlyDictionary<SessionLabels, TrafficTotals>> traffic) => _traffic = traffic;
+
+    private IEnumerable<Measurement<long>> Observe(Func<TrafficTotals, long> value)
+    {
+        if (_traffic is not { } traffic)
+        {
+            return [];
+        }
+
+        var totals = traffic();
+        var measurements = new List<Measurement<long>>(totals.Count);
+        foreach (var (labels, total) in totals)
+        {
+            measurements.Add(new Measurement<long>(value(total), labels.ToTags()));
+        }
+
+        return measurements;
+    }
 
     public void ConfigReloaded(bool success) => ConfigReloads.Add(1, new TagList { { "result", success ? "success" : "failure" } });
 

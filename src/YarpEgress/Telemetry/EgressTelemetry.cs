@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
@@ -12,6 +13,8 @@ internal sealed class EgressTelemetry
     private readonly EgressConfigStore _config;
     private readonly ILogger _accessLog;
     private readonly ConcurrentDictionary<long, ProxySession> _live = new();
+    private readonly Dictionary<SessionLabels, TrafficTotals> _closed = [];
+    private readonly Lock _gate = new();
     private long _nextId;
 
     public EgressTelemetry(EgressMetrics metrics, EgressConfigStore config, TimeProvider time, ILoggerFactory loggers)
@@ -23,6 +26,7 @@ internal sealed class EgressTelemetry
         Labels = new DestinationLabels(() => config.Current.Options.Telemetry.MaxDestinationLabels);
         config.Changed += _ => metrics.ConfigReloaded(success: true);
         config.Rejected += _ => metrics.ConfigReloaded(success: false);
+        metrics.ObserveTraffic(Traffic);
     }
 
     public EgressMetrics Metrics { get; }
@@ -47,27 +51,70 @@ internal sealed class EgressTelemetry
 
     public int LiveCount => _live.Count;
 
-    internal TagList BaseTags(ProxySession session, DestinationLabel destination)
-    {
-        var tags = new TagList
-        {
-            { "listener", session.Listener },
-            { "protocol", session.Protocol },
-            { "destination_host", destination.Host },
-            { "destination_port", destination.Port },
-            { "client", session.ClientName ?? "-" },
-        };
-        if (_config.Current.Options.Telemetry.ClientAddressLabel)
-        {
-            tags.Add("client_address", ClientAddress(session.Client));
-        }
+    internal SessionLabels LabelsOf(ProxySession session, DestinationLabel destination) =>
+        new(session.Listener, session.Protocol, destination.Host, destination.Port, session.ClientName ?? "-",
+            _config.Current.Options.Telemetry.ClientAddressLabel ? ClientAddress(session.Client) : null);
 
-        return tags;
+    /// <summary>
+    /// A session ends: its bytes move to its label set's closed total and it leaves the live list in one step, so no
+    /// scrape counts them twice or not at all (the counters never go back).
+    /// </summary>
+    internal void Retire(ProxySession session)
+    {
+        lock (_gate)
+        {
+            if (session.MetricLabels is { } labels)
+            {
+                if (!_closed.TryGetValue(labels, out var totals))
+                {
+                    _closed[labels] = totals = new TrafficTotals();
+                }
+
+                totals.FromClient += session.BytesFromClient;
+                totals.ToClient += session.BytesToClient;
+            }
+
+            _live.TryRemove(session.Id, out _);
+        }
+    }
+
+    /// <summary>
+    /// Per label set, at this instant: the bytes of closed sessions plus those of live ones, and how many live ones are
+    /// open (0 for label sets with none left, so the gauge falls back to 0 instead of vanishing).
+    /// </summary>
+    private Dictionary<SessionLabels, TrafficTotals> Traffic()
+    {
+        lock (_gate)
+        {
+            var traffic = new Dictionary<SessionLabels, TrafficTotals>(_closed.Count + _live.Count);
+            foreach (var (labels, closed) in _closed)
+            {
+                traffic[labels] = new TrafficTotals { FromClient = closed.FromClient, ToClient = closed.ToClient };
+            }
+
+            foreach (var session in _live.Values)
+            {
+                if (session.MetricLabels is not { } labels)
+                {
+                    continue;
+                }
+
+                if (!traffic.TryGetValue(labels, out var totals))
+                {
+                    traffic[labels] = totals = new TrafficTotals();
+                }
+
+                totals.FromClient += session.BytesFromClient;
+                totals.ToClient += session.BytesToClient;
+                totals.Active += session.IsOpen ? 1 : 0;
+            }
+
+            return traffic;
+        }
     }
 
     internal void Finished(ProxySession session, TimeSpan elapsed)
     {
-        _live.TryRemove(session.Id, out _);
         if (!_accessLog.IsEnabled(LogLevel.Information))
         {
             return;

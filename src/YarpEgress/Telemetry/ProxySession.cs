@@ -7,23 +7,18 @@ namespace YarpEgress.Telemetry;
 
 /// <summary>
 /// One proxied connection or plain-HTTP request, from the moment the gateway knows what it is to its end: it feeds
-/// the metrics as things happen (bytes as they flow, flushed at least every second or MiB), is listed by
-/// <c>/connections</c> while live, and writes the access-log event when disposed.
+/// the metrics as things happen, keeps its byte counts (read by <c>/metrics</c> and <c>/connections</c> when asked, so
+/// both are true while bytes flow), and writes the access-log event when disposed.
 /// </summary>
 internal sealed class ProxySession : ITunnelMeter, IDisposable
 {
-    private const long FlushBytes = 1024 * 1024;
-    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
-
     private readonly EgressTelemetry _owner;
     private readonly long _startTimestamp;
     private TagList _tags;
-    private bool _hasTags;
+    private SessionLabels? _labels;
     private bool _opened;
     private long _fromClient;
     private long _toClient;
-    private (long Pending, long LastFlush) _fromFlush;
-    private (long Pending, long LastFlush) _toFlush;
     private int _disposed;
 
     public ProxySession(EgressTelemetry owner, long id, string listener, string protocol, string client)
@@ -35,7 +30,6 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         Client = client;
         StartTime = owner.Time.GetUtcNow();
         _startTimestamp = owner.Time.GetTimestamp();
-        _fromFlush.LastFlush = _toFlush.LastFlush = _startTimestamp;
     }
 
     public long Id { get; }
@@ -72,6 +66,12 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
 
     public long BytesToClient => Volatile.Read(ref _toClient);
 
+    /// <summary>The label set its traffic counts under, once a decision or refusal gave it one.</summary>
+    public SessionLabels? MetricLabels => Volatile.Read(ref _labels);
+
+    /// <summary>Opened to an upstream and not yet ended: counted in <c>egress.connections.active</c>.</summary>
+    public bool IsOpen => Volatile.Read(ref _opened) && Volatile.Read(ref _disposed) == 0;
+
     public TimeSpan Age => _owner.Time.GetElapsedTime(_startTimestamp);
 
     /// <summary>
@@ -93,8 +93,7 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         Decision = decision.Name;
         Rule = decision.Rule?.Description;
         // Refused traffic keeps neither host nor port as a label: both are the requester's to choose.
-        _tags = _owner.BaseTags(this, decision.IsAllowed ? _owner.Labels.For(Host, Port) : DestinationLabels.Denied);
-        _hasTags = true;
+        SetLabels(decision.IsAllowed ? _owner.Labels.For(Host, Port) : DestinationLabels.Denied);
         _owner.Metrics.Decisions.Add(1, new TagList
         {
             { "listener", Listener },
@@ -120,17 +119,22 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
     {
         End = end;
         Host ??= requested;
-        _tags = _owner.BaseTags(this, DestinationLabels.Invalid);
-        _hasTags = true;
+        SetLabels(DestinationLabels.Invalid);
+    }
+
+    private void SetLabels(DestinationLabel destination)
+    {
+        var labels = _owner.LabelsOf(this, destination);
+        _tags = labels.ToTags();
+        Volatile.Write(ref _labels, labels);
     }
 
     /// <summary>The upstream is connected (tunnels) or the request is being forwarded (plain HTTP).</summary>
     public void Opened(string? upstream)
     {
         Upstream = upstream;
-        _opened = true;
+        Volatile.Write(ref _opened, true);
         _owner.Metrics.Opened.Add(1, _tags);
-        _owner.Metrics.Active.Add(1, _tags);
     }
 
     public void Dialed(string? upstream) => Upstream = upstream;
@@ -144,40 +148,10 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         _owner.Metrics.ConnectFailures.Add(1, tags);
     }
 
-    public void FromClient(int bytes)
-    {
-        Interlocked.Add(ref _fromClient, bytes);
-        Account(ref _fromFlush, bytes, sent: false);
-    }
+    /// <summary>Data path: one interlocked add per chunk, nothing allocated; scrapes read the sum.</summary>
+    public void FromClient(int bytes) => Interlocked.Add(ref _fromClient, bytes);
 
-    public void ToClient(int bytes)
-    {
-        Interlocked.Add(ref _toClient, bytes);
-        Account(ref _toFlush, bytes, sent: true);
-    }
-
-    /// <summary>Adds to the byte counters in batches: each direction has one writer, so no lock is needed.</summary>
-    private void Account(ref (long Pending, long LastFlush) state, int bytes, bool sent)
-    {
-        state.Pending += bytes;
-        var now = _owner.Time.GetTimestamp();
-        if (state.Pending >= FlushBytes || _owner.Time.GetElapsedTime(state.LastFlush, now) >= FlushInterval)
-        {
-            Flush(ref state, sent);
-            state.LastFlush = now;
-        }
-    }
-
-    private void Flush(ref (long Pending, long LastFlush) state, bool sent)
-    {
-        if (state.Pending == 0 || !_hasTags)
-        {
-            return;
-        }
-
-        (sent ? _owner.Metrics.SentBytes : _owner.Metrics.ReceivedBytes).Add(state.Pending, _tags);
-        state.Pending = 0;
-    }
+    public void ToClient(int bytes) => Interlocked.Add(ref _toClient, bytes);
 
     public void Dispose()
     {
@@ -186,19 +160,17 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
             return;
         }
 
-        Flush(ref _fromFlush, sent: false);
-        Flush(ref _toFlush, sent: true);
+        _owner.Retire(this);
         var elapsed = Age;
         if (_opened)
         {
             var closed = _tags;
             closed.Add("end", End);
             _owner.Metrics.Closed.Add(1, closed);
-            _owner.Metrics.Active.Add(-1, _tags);
             _owner.Metrics.Duration.Record(elapsed.TotalSeconds, _tags);
         }
 
-        if (Protocol == ProxyProtocol.Http && StatusCode is { } status && _hasTags)
+        if (Protocol == ProxyProtocol.Http && StatusCode is { } status && _labels is not null)
         {
             var response = _tags;
             response.Add("status_code", status);

@@ -112,6 +112,44 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task A_burst_that_then_goes_quiet_is_in_the_very_next_scrape_and_in_connections()
+    {
+        await using var echo = TcpUpstream.Echo();
+        await using var gateway = await TestGateway.StartAsync(TestGateway.Config(
+            allow: [new { Host = "a.example.test", Ports = new[] { $"{echo.Port}" } }], hosts: Pins));
+        using var raw = await RawClient.ConnectAsync(gateway.Proxy);
+        await raw.SendAsync($"CONNECT a.example.test:{echo.Port} HTTP/1.1\r\n\r\n");
+        await raw.ReadHeadAsync();
+        const int Burst = 1_000_000; // under a MiB and well within a second: what batching would have held back
+        var reading = raw.ReadExactlyAsync(Burst);
+        await raw.SendAsync(new byte[Burst]);
+        await reading;
+
+        // One probe byte echoed back: each direction's copier counted the burst before it moved the probe, so once the
+        // probe is back the burst is counted both ways; only the probe's own count may still be under way.
+        await raw.SendAsync([1]);
+        await raw.ReadExactlyAsync(1);
+
+        (string, string)[] labels = [("protocol", "connect"), ("destination_host", "a.example.test")];
+        var scrape = await MetricsScrape.FromAsync(gateway.Admin);
+        Assert.InRange(scrape.Value("egress_client_received_bytes_total", labels), Burst, Burst + 1);
+        Assert.InRange(scrape.Value("egress_client_sent_bytes_total", labels), Burst, Burst + 1);
+        Assert.Equal(1, scrape.Value("egress_connections_active", labels));
+
+        using var http = DirectHttp.Create();
+        var tunnel = Assert.Single(JsonDocument.Parse(await http.GetStringAsync($"http://{gateway.Admin}/connections")).RootElement.EnumerateArray());
+        Assert.InRange(tunnel.GetProperty("bytesFromClient").GetInt64(), Burst, Burst + 1);
+        Assert.InRange(tunnel.GetProperty("bytesToClient").GetInt64(), Burst, Burst + 1);
+
+        raw.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await raw.ReadToEndAsync());
+        var closed = await ScrapeWhenAsync(gateway, s => s.Value("egress_connections_closed_total", labels) == 1);
+        Assert.Equal(Burst + 1, closed.Value("egress_client_received_bytes_total", labels));
+        Assert.Equal(Burst + 1, closed.Value("egress_client_sent_bytes_total", labels));
+        Assert.Equal(0, closed.Value("egress_connections_active", labels));
+    }
+
+    [Fact]
     public async Task Destinations_beyond_the_cap_are_labelled_other()
     {
         await using var echo = TcpUpstream.Echo();
