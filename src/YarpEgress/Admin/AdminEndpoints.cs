@@ -56,7 +56,7 @@ internal static class AdminEndpoints
         for (var i = 0; i < live.Count; i++)
         {
             var s = live[i];
-            views[i] = new ConnectionView(s.Id, s.Protocol, s.Listener, s.Client, s.Host is null ? null : $"{s.Host}:{s.Port}", s.Upstream, s.Alpn,
+            views[i] = new ConnectionView(s.Id, s.Protocol, s.Listener, s.Client, s.Host is null ? null : $"{s.HostLiteral}:{s.Port}", s.Upstream, s.Alpn,
                 Math.Round(s.Age.TotalSeconds, 3), s.BytesFromClient, s.BytesToClient);
         }
 

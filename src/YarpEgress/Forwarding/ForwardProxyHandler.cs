@@ -105,6 +105,7 @@ internal sealed partial class ForwardProxyHandler(
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
+        DialedAddress.Current.Value = session; // this flow only: restored when this method returns
         var error = await forwarder.SendAsync(context, prefix, invoker, requestConfig, transformer);
         if (error != ForwarderError.None)
         {

@@ -22,10 +22,26 @@ internal sealed class UpstreamHttpConnections
 
     private void Closed() => Interlocked.Decrement(ref _open);
 
-    /// <summary>A plain <see cref="NetworkStream"/> (no wrapper on the read and write path) that counts its close once.</summary>
+    /// <summary>
+    /// A plain <see cref="NetworkStream"/> (no wrapper on the read and write path) that counts its close once and tells
+    /// each request it carries where it went (<see cref="DialedAddress"/>).
+    /// </summary>
     private sealed class CountedNetworkStream(Socket socket, UpstreamHttpConnections owner) : NetworkStream(socket, ownsSocket: true)
     {
+        private readonly string? _remote = DialedAddress.Of(socket);
         private int _closed;
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            DialedAddress.Written(_remote);
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            DialedAddress.Written(_remote);
+            return base.WriteAsync(buffer, offset, count, cancellationToken);
+        }
 
         protected override void Dispose(bool disposing)
         {

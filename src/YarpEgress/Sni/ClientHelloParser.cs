@@ -218,7 +218,7 @@ internal static class ClientHelloParser
                 }
 
                 seenAlpn = true;
-                if (!TryReadFirstAlpn(new Cursor(data), out alpn))
+                if (!TryReadAlpn(new Cursor(data), out alpn))
                 {
                     error = "the ALPN extension is malformed";
                     return ClientHelloStatus.Malformed;
@@ -284,7 +284,8 @@ internal static class ClientHelloParser
         return true;
     }
 
-    private static bool TryReadFirstAlpn(Cursor data, out string? alpn)
+    /// <summary>The client's offers in its order, comma-separated (what the upstream will choose from).</summary>
+    private static bool TryReadAlpn(Cursor data, out string? alpn)
     {
         alpn = null;
         if (!data.TryReadVector16(out var list) || !data.IsEmpty || list.IsEmpty)
@@ -292,8 +293,14 @@ internal static class ClientHelloParser
             return false;
         }
 
+        if (list.SequenceEqual("\u0002h2\u0008http/1.1"u8))
+        {
+            alpn = "h2,http/1.1"; // what browsers and most clients offer
+            return true;
+        }
+
         var protocols = new Cursor(list);
-        var first = true;
+        var offers = new StringBuilder();
         while (!protocols.IsEmpty)
         {
             if (!protocols.TryReadVector8(out var protocol) || protocol.IsEmpty)
@@ -301,15 +308,10 @@ internal static class ClientHelloParser
                 return false;
             }
 
-            if (first)
-            {
-                alpn = protocol.SequenceEqual("h2"u8) ? "h2"
-                    : protocol.SequenceEqual("http/1.1"u8) ? "http/1.1"
-                    : Encoding.ASCII.GetString(protocol);
-                first = false;
-            }
+            offers.Append(offers.Length == 0 ? "" : ",").Append(Encoding.ASCII.GetString(protocol));
         }
 
+        alpn = offers.ToString();
         return true;
     }
 

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
@@ -100,6 +102,9 @@ internal sealed partial class SniRouter(
         }
 
         route.HandshakeDone = true;
+        // What the client's TLS runs with now is the gateway's choice, not the client's offers (none, unless offered).
+        var negotiated = context.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol ?? ReadOnlyMemory<byte>.Empty;
+        route.Session.Alpn = negotiated.IsEmpty ? null : Encoding.ASCII.GetString(negotiated.Span);
         if (route.DecideAfterHandshake && !AllowByCertificate(context, route))
         {
             return; // the handshake is over: no alert to send, the connection just closes

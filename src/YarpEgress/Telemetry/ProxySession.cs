@@ -46,6 +46,13 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The host as written in an authority: an IPv6 address in brackets (<c>[::1]</c>).</summary>
+    public string? HostLiteral => Host is { } host && host.Contains(':') ? $"[{host}]" : Host;
+
+    /// <summary>
+    /// ALPN: the client's offers in its order, comma-separated, where the gateway only relays its TLS; the protocol
+    /// negotiated with the gateway where it terminates TLS (null: none).
+    /// </summary>
     public string? Alpn { get; set; }
 
     /// <summary>The <c>Egress:Clients</c> name the connection was recognised as, if any.</summary>

@@ -28,7 +28,7 @@ public sealed class ClientHelloParserTests
         var bytes = ClientHelloSamples.ChromiumStyle("www.example.com");
         Assert.True(bytes.Length > 1500);
         Assert.Equal(ClientHelloStatus.Complete, Parse(bytes, out var hello, out _));
-        Assert.Equal(new ClientHello("www.example.com", "h2"), hello);
+        Assert.Equal(new ClientHello("www.example.com", "h2,http/1.1"), hello);
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class ClientHelloParserTests
         var bytes = await ClientHelloSamples.FromSslStreamAsync("a.example.test", [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11]);
         Assert.Equal(ClientHelloStatus.Complete, Parse(bytes, out var hello, out var error));
         Assert.Equal("a.example.test", hello.ServerName);
-        Assert.Equal("h2", hello.Alpn);
+        Assert.Equal("h2,http/1.1", hello.Alpn);
         Assert.Empty(error);
     }
 
@@ -91,6 +91,15 @@ public sealed class ClientHelloParserTests
     {
         Assert.Equal(ClientHelloStatus.Complete, Parse(ClientHelloSamples.ChromiumStyle(serverName: null), out var hello, out _));
         Assert.Null(hello.ServerName);
+        Assert.Equal("h2,http/1.1", hello.Alpn);
+    }
+
+    [Fact]
+    public void Every_ALPN_offer_is_read_in_the_client_order()
+    {
+        Assert.Equal(ClientHelloStatus.Complete, Parse(ClientHelloSamples.ChromiumStyle(alpn: ["acme-tls/1", "http/1.1", "h2"]), out var hello, out _));
+        Assert.Equal("acme-tls/1,http/1.1,h2", hello.Alpn);
+        Assert.Equal(ClientHelloStatus.Complete, Parse(ClientHelloSamples.ChromiumStyle(alpn: ["h2"]), out hello, out _));
         Assert.Equal("h2", hello.Alpn);
     }
 
