@@ -27,6 +27,7 @@ internal sealed partial class ForwardProxyHandler(
     EgressHttpTransformer transformer,
     ProxyAuthenticator authenticator,
     EgressTelemetry telemetry,
+    DrainCoordinator drain,
     ILogger<ForwardProxyHandler> logger)
 {
     private const string HttpScheme = "http://";
@@ -96,21 +97,49 @@ internal sealed partial class ForwardProxyHandler(
             session.Opened(upstream: null);
         }
 
-        context.Request.Body = new MeteredStream(context.Request.Body, session, countsWrites: false);
-        context.Response.Body = new MeteredStream(context.Response.Body, session, countsWrites: true);
+        context.Request.Body = new MeteredStream(context.Request.Body, session);
+        context.Response.Body = new MeteredStream(context.Response.Body, session);
+
+        // An upgrade (WebSocket) is a tunnel after its 101: its bytes are counted, it may idle for TunnelIdle (YARP's
+        // activity timeout, which also bounds the wait for the 101) and lives at most TunnelLifetime.
+        using var upgrade = context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgradable
+            ? new UpgradedConnection(upgradable, session, context, telemetry.Time, snapshot.Timeouts.TunnelLifetime, drain.TunnelsClosing)
+            : null;
+        if (upgrade is not null)
+        {
+            context.Features.Set<IHttpUpgradeFeature>(upgrade);
+        }
 
         var requestConfig = new ForwarderRequestConfig
         {
-            ActivityTimeout = snapshot.Timeouts.HttpActivity,
+            ActivityTimeout = upgrade is null ? snapshot.Timeouts.HttpActivity : snapshot.Timeouts.TunnelIdle,
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
         DialedAddress.Current.Value = session; // this flow only: restored when this method returns
         var error = await forwarder.SendAsync(context, prefix, invoker, requestConfig, transformer);
-        if (error != ForwarderError.None)
+        if (upgrade is { Upgraded: true })
+        {
+            UpgradeEnded(session, destination, upgrade, error);
+        }
+        else if (error != ForwarderError.None)
         {
             await ReportFailureAsync(context, session, destination, error);
         }
+    }
+
+    /// <summary>How an upgraded connection ended, named as a tunnel's end is: a side leaving is not a failure.</summary>
+    private void UpgradeEnded(ProxySession session, Destination destination, UpgradedConnection upgrade, ForwarderError error)
+    {
+        session.End = upgrade.StopReason ?? error switch
+        {
+            ForwarderError.None => "closed",
+            ForwarderError.UpgradeActivityTimeout => "idle_timeout",
+            ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient => "client_reset",
+            ForwarderError.UpgradeRequestDestination or ForwarderError.UpgradeResponseDestination => "upstream_reset",
+            _ => "client_closed", // canceled: the client's connection went away
+        };
+        LogUpgradeEnded(logger, session.Id, destination.ToString(), session.End, error);
     }
 
     /// <summary>Finds the destination of an absolute-form <c>http://</c> request target, or of an origin-form one by its Host.</summary>
@@ -220,6 +249,9 @@ internal sealed partial class ForwardProxyHandler(
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "#{SessionId} {Method} {Destination} denied: {Reason}")]
     private static partial void LogDenied(ILogger logger, long sessionId, string method, string destination, string reason);
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Debug, Message = "#{SessionId} upgraded connection to {Destination} ended: {End} ({Error})")]
+    private static partial void LogUpgradeEnded(ILogger logger, long sessionId, string destination, string end, ForwarderError error);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "#{SessionId} forwarding to {Destination} failed ({Error}): {Reason}")]
     private static partial void LogForwardFailed(ILogger logger, long sessionId, string destination, ForwarderError error, string? reason);

@@ -2,8 +2,11 @@ using YarpEgress.Tunneling;
 
 namespace YarpEgress.Forwarding;
 
-/// <summary>Wraps a request body (counting reads as bytes from the client) or a response body (writes, to the client).</summary>
-internal sealed class MeteredStream(Stream inner, ITunnelMeter meter, bool countsWrites) : Stream
+/// <summary>
+/// Counts what a client-side stream moves: reads are bytes from the client, writes bytes to it. Wraps a request body
+/// (only read), a response body (only written) and an upgraded connection (both).
+/// </summary>
+internal sealed class MeteredStream(Stream inner, ITunnelMeter meter) : Stream
 {
     public override bool CanRead => inner.CanRead;
 
@@ -18,7 +21,7 @@ internal sealed class MeteredStream(Stream inner, ITunnelMeter meter, bool count
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken);
-        if (!countsWrites && read > 0)
+        if (read > 0)
         {
             meter.FromClient(read);
         }
@@ -34,10 +37,7 @@ internal sealed class MeteredStream(Stream inner, ITunnelMeter meter, bool count
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await inner.WriteAsync(buffer, cancellationToken);
-        if (countsWrites)
-        {
-            meter.ToClient(buffer.Length);
-        }
+        meter.ToClient(buffer.Length);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
