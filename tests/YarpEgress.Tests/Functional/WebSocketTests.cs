@@ -118,6 +118,28 @@ public sealed class WebSocketTests
     }
 
     [Fact]
+    public async Task An_upgraded_connection_ends_at_TunnelLifetime_however_busy()
+    {
+        await using var upstream = await WebSocketUpstream.StartAsync();
+        await using var gateway = await StartAsync(upstream, new { Connect = "00:00:05", TunnelLifetime = "00:00:01" });
+        var (socket, _, webSocket) = await UpgradeAsync(gateway, upstream.Port);
+        using (socket)
+        {
+            await EchoAsync(webSocket, "busy");
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                while (true)
+                {
+                    await EchoAsync(webSocket, "still busy");
+                }
+            });
+        }
+
+        var record = Assert.Single(await AccessLogRecords.WaitAsync(gateway, 1));
+        Assert.Equal("lifetime_exceeded", record.Field("End"));
+    }
+
+    [Fact]
     public async Task A_client_that_resets_an_upgraded_connection_is_logged_as_client_reset_not_an_upstream_error()
     {
         await using var upstream = await WebSocketUpstream.StartAsync();
