@@ -44,6 +44,14 @@ internal sealed partial class ConnectTunnelMiddleware(
         }
 
         var listener = context.Features.Get<EgressListenerFeature>()?.Name ?? "-";
+        if (status is HeadParseStatus.UnsupportedScheme)
+        {
+            using var refused = telemetry.Begin(listener, ProxyProtocol.Http, context.RemoteEndPoint);
+            refused.Rejected("bad_request", requested: null);
+            await RefuseAsync(context, refused, error);
+            return;
+        }
+
         using var session = telemetry.Begin(listener, ProxyProtocol.Connect, context.RemoteEndPoint);
         if (status is HeadParseStatus.Complete)
         {
@@ -92,8 +100,22 @@ internal sealed partial class ConnectTunnelMiddleware(
                 case HeadParseStatus.Invalid:
                     input.AdvanceTo(buffer.Start, buffer.End);
                     return (status, default, ProxyError.BadRequest(message));
+                case HeadParseStatus.NotConnect:
+                    switch (FirstRequestScheme.Check(buffer, out var scheme))
+                    {
+                        case SchemeCheck.NeedMore when !result.IsCompleted:
+                            input.AdvanceTo(buffer.Start, buffer.End);
+                            continue;
+                        case SchemeCheck.Unsupported:
+                            input.AdvanceTo(buffer.Start, buffer.End);
+                            return (HeadParseStatus.UnsupportedScheme, default, ProxyError.BadRequest(
+                                $"this proxy forwards http:// targets, not {scheme}://; use CONNECT host:port for anything else"));
+                    }
+
+                    input.AdvanceTo(buffer.Start);
+                    return (status, default, default);
                 default:
-                    // NotConnect, or Incomplete at end of input: leave every byte for whoever reads next.
+                    // Incomplete at end of input: leave every byte for whoever reads next.
                     input.AdvanceTo(buffer.Start);
                     return (status, default, default);
             }
