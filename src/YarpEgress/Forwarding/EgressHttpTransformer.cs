@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Forwarder;
 using YarpEgress.Configuration;
 
@@ -23,7 +24,11 @@ internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTran
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         var request = httpContext.Request;
-        ConnectionTokens.RemoveNamed(request.Headers.Connection, proxyRequest.Headers, proxyRequest.Content?.Headers);
+        var rawTarget = httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var connection = rawTarget is not null && httpContext.Features.Get<RawConnectionHeader>()?.For(request.Method, rawTarget) is { } raw
+            ? new StringValues(raw)
+            : request.Headers.Connection;
+        ConnectionTokens.RemoveNamed(connection, proxyRequest.Headers, proxyRequest.Content?.Headers);
         foreach (var name in ProxyOnlyHeaders)
         {
             proxyRequest.Headers.Remove(name);
@@ -46,7 +51,7 @@ internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTran
 
         // Left unset, YARP builds the URI from the decoded path (%41 becomes A, %2F a slash, dot segments collapse);
         // set here, the target goes out as the client sent it.
-        if (httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is { } rawTarget && RequestTarget.ToUpstream(destinationPrefix, rawTarget) is { } uri)
+        if (rawTarget is not null && RequestTarget.ToUpstream(destinationPrefix, rawTarget) is { } uri)
         {
             proxyRequest.RequestUri = uri;
         }

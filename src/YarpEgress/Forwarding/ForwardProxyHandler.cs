@@ -44,6 +44,7 @@ internal sealed partial class ForwardProxyHandler(
         finally
         {
             session.StatusCode = context.Response.StatusCode;
+            context.Features.Get<RawConnectionHeader>()?.NextRequest();
         }
     }
 
