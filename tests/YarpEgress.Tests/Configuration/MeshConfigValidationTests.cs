@@ -80,4 +80,26 @@ public sealed class MeshConfigValidationTests : IDisposable
     }
 
     public void Dispose() => _files.Dispose();
+
+    [Fact]
+    public void Via_is_None_by_default_or_a_token_pseudonym()
+    {
+        var snapshot = Load("""
+            "Listeners": [ { "Name": "proxy", "Port": 0 } ]
+            """, out var errors);
+        Assert.Empty(errors);
+        Assert.Null(snapshot!.Via);
+
+        snapshot = Load("""
+            "Listeners": [ { "Name": "proxy", "Port": 0 } ], "Http": { "Via": "egress-1" }
+            """, out errors);
+        Assert.Empty(errors);
+        Assert.Equal("1.1 egress-1", snapshot!.Via!.Http11);
+        Assert.Equal("1.0 egress-1", snapshot.Via.Http10);
+
+        Assert.Null(Load("""
+            "Listeners": [ { "Name": "proxy", "Port": 0 } ], "Http": { "Via": "my proxy" }
+            """, out errors));
+        Assert.Equal(["Egress:Http:Via: 'my proxy' is not a pseudonym: use None, or a token such as yarp-egress (letters, digits and !#$%&'*+-.^_`|~)"], errors);
+    }
 }
