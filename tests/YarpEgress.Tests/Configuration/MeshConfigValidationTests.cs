@@ -41,7 +41,7 @@ public sealed class MeshConfigValidationTests : IDisposable
             "Http": { "Strip": [] }
             """, out var errors));
         Assert.Equal(3, errors.Count);
-        Assert.Equal("Egress:Http:Strip: unknown key (known: StripRequestHeaders)", errors[0]);
+        Assert.Equal("Egress:Http:Strip: unknown key (known: StripRequestHeaders, Via)", errors[0]);
         Assert.StartsWith("Egress:Listeners:0:OriginForm: 'Sometimes' is not ", errors[1], StringComparison.Ordinal);
         Assert.Equal("Egress:Listeners:0:ProxyProtocol:Trusted: unknown key (known: TrustedSources)", errors[2]);
         Assert.Contains("Forward", errors[1], StringComparison.Ordinal);
