@@ -40,12 +40,7 @@ public sealed class HttpSemanticsTests : IAsyncLifetime
         return TestGateway.StartAsync(config, fakeLogging ? services => services.AddLogging(b => b.AddFakeLogging()) : null);
     }
 
-    private static async Task<(string Head, string Body)> SendAsync(TestGateway gateway, string request)
-    {
-        using var raw = await RawClient.ConnectAsync(gateway.Proxy);
-        await raw.SendAsync(request);
-        return await raw.ReadResponseAsync();
-    }
+    private static Task<(string Head, string Body)> SendAsync(TestGateway gateway, string request) => RawClient.ExchangeOnceAsync(gateway.Proxy, request);
 
     [Theory]
     [InlineData("/a%2Fb", "/a%2Fb")]
