@@ -21,6 +21,7 @@ internal static class EgressConfigCompiler
         var termination = ValidateListeners(options, errors);
         var listenerSettings = ListenerSettings.Compile(options.Listeners, Root, errors);
         var strip = HeaderStripList.Compile(options.Http.StripRequestHeaders ?? HttpOptions.DefaultStripRequestHeaders, $"{Root}:Http:StripRequestHeaders", errors);
+        var via = ViaHeader.Compile(options.Http.Via, $"{Root}:Http:Via", errors);
         var rules = new List<PolicyRule>();
         CompileRules(options.Allow, RuleKind.Allow, $"{Root}:Allow", rules, errors);
         CompileRules(options.Deny, RuleKind.Deny, $"{Root}:Deny", rules, errors);
@@ -48,6 +49,7 @@ internal static class EgressConfigCompiler
                 SniMatchExemptPorts = sniExempt ?? PortSet.None,
                 ListenerSettingsByName = listenerSettings,
                 StripRequestHeaders = strip,
+                Via = via,
             };
     }
 

@@ -48,6 +48,9 @@ internal sealed class EgressSnapshot(
     /// <summary><c>Egress:Http:StripRequestHeaders</c>, compiled.</summary>
     public HeaderStripList StripRequestHeaders { get; init; } = HeaderStripList.Empty;
 
+    /// <summary><c>Egress:Http:Via</c>: the entries to add, or null for <c>None</c>.</summary>
+    public ViaHeader? Via { get; init; }
+
     public TimeoutOptions Timeouts => Options.Timeouts;
 
     /// <summary>The live settings of a listener (the defaults for a name this generation does not know).</summary>

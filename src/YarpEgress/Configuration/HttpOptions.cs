@@ -11,4 +11,10 @@ public sealed class HttpOptions
     /// default list; <c>[]</c>: keep every header.
     /// </summary>
     public List<string>? StripRequestHeaders { get; set; }
+
+    /// <summary>
+    /// <c>None</c> (the default): no <c>Via</c> is added. A pseudonym (a token, e.g. <c>yarp-egress</c>): forwarded
+    /// requests and responses get <c>Via: 1.1 pseudonym</c> (RFC 9110 7.6.3).
+    /// </summary>
+    public string Via { get; set; } = "None";
 }

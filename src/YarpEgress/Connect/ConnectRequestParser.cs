@@ -33,6 +33,13 @@ internal static class ConnectRequestParser
         var reader = new SequenceReader<byte>(buffer);
         if (!reader.TryReadTo(out ReadOnlySequence<byte> head, HeadEnd, advancePastDelimiter: true))
         {
+            if (HasBareLineFeed(buffer))
+            {
+                // A head with bare LF line ends would never end in CRLFCRLF: refuse it now, not at the head timeout.
+                error = "request-head lines must end in CRLF, not a bare LF";
+                return HeadParseStatus.Invalid;
+            }
+
             if (buffer.Length >= maxHeadBytes)
             {
                 error = $"the request head is larger than {maxHeadBytes} bytes";
@@ -63,6 +70,33 @@ internal static class ConnectRequestParser
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>Whether an LF not preceded by CR occurs in the bytes so far.</summary>
+    private static bool HasBareLineFeed(in ReadOnlySequence<byte> buffer)
+    {
+        byte previous = 0;
+        foreach (var segment in buffer)
+        {
+            var span = segment.Span;
+            for (var lf = span.IndexOf((byte)'\n'); lf >= 0; lf = span.IndexOf((byte)'\n'))
+            {
+                if ((lf == 0 ? previous : span[lf - 1]) != (byte)'\r')
+                {
+                    return true;
+                }
+
+                span = span[(lf + 1)..];
+                previous = (byte)'\n';
+            }
+
+            if (!span.IsEmpty)
+            {
+                previous = span[^1];
+            }
+        }
+
+        return false;
     }
 
     private static ReadOnlySpan<byte> Copy(in ReadOnlySequence<byte> head, byte[] target)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using YarpEgress.Authentication;
 using YarpEgress.Configuration;
 using YarpEgress.Errors;
+using YarpEgress.Forwarding;
 using YarpEgress.Hosting;
 using YarpEgress.Policy;
 using YarpEgress.Sni;
@@ -34,7 +35,7 @@ internal sealed partial class ConnectTunnelMiddleware(
         var (status, request, error) = await ReadHeadAsync(context, snapshot);
         if (status is HeadParseStatus.NotConnect)
         {
-            await next(context);
+            await ServeHttpAsync(context, next);
             return;
         }
 
@@ -44,6 +45,14 @@ internal sealed partial class ConnectTunnelMiddleware(
         }
 
         var listener = context.Features.Get<EgressListenerFeature>()?.Name ?? "-";
+        if (status is HeadParseStatus.UnsupportedScheme)
+        {
+            using var refused = telemetry.Begin(listener, ProxyProtocol.Http, context.RemoteEndPoint);
+            refused.Rejected("bad_request", requested: null);
+            await RefuseAsync(context, refused, error);
+            return;
+        }
+
         using var session = telemetry.Begin(listener, ProxyProtocol.Connect, context.RemoteEndPoint);
         if (status is HeadParseStatus.Complete)
         {
@@ -53,6 +62,23 @@ internal sealed partial class ConnectTunnelMiddleware(
 
         session.Rejected(status == HeadParseStatus.Invalid && error.StatusCode == 408 ? "timeout" : "bad_request", requested: null);
         await RefuseAsync(context, session, error);
+    }
+
+    /// <summary>Hands the connection to Kestrel, its request heads watched for the raw <c>Connection</c> header.</summary>
+    private static async Task ServeHttpAsync(ConnectionContext context, ConnectionDelegate next)
+    {
+        var transport = context.Transport;
+        var raw = new RawConnectionHeader(transport.Input);
+        context.Transport = new ObservedPipe(raw, transport.Output);
+        context.Features.Set(raw);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Transport = transport;
+        }
     }
 
     private async Task<(HeadParseStatus Status, ConnectRequest Request, ProxyError Error)> ReadHeadAsync(ConnectionContext context, EgressSnapshot snapshot)
@@ -92,8 +118,22 @@ internal sealed partial class ConnectTunnelMiddleware(
                 case HeadParseStatus.Invalid:
                     input.AdvanceTo(buffer.Start, buffer.End);
                     return (status, default, ProxyError.BadRequest(message));
+                case HeadParseStatus.NotConnect:
+                    switch (FirstRequestScheme.Check(buffer, out var scheme))
+                    {
+                        case SchemeCheck.NeedMore when !result.IsCompleted:
+                            input.AdvanceTo(buffer.Start, buffer.End);
+                            continue;
+                        case SchemeCheck.Unsupported:
+                            input.AdvanceTo(buffer.Start, buffer.End);
+                            return (HeadParseStatus.UnsupportedScheme, default, ProxyError.BadRequest(
+                                $"this proxy forwards http:// targets, not {scheme}://; use CONNECT host:port for anything else"));
+                    }
+
+                    input.AdvanceTo(buffer.Start);
+                    return (status, default, default);
                 default:
-                    // NotConnect, or Incomplete at end of input: leave every byte for whoever reads next.
+                    // Incomplete at end of input: leave every byte for whoever reads next.
                     input.AdvanceTo(buffer.Start);
                     return (status, default, default);
             }
@@ -205,4 +245,11 @@ internal sealed partial class ConnectTunnelMiddleware(
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} closed by the SNI check ({End}): {Reason}")]
     private static partial void LogSniCheckFailed(ILogger logger, long sessionId, string destination, string end, string reason);
+
+    private sealed class ObservedPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
 }

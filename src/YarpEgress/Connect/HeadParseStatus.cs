@@ -17,4 +17,7 @@ internal enum HeadParseStatus
 
     /// <summary>The head is larger than allowed: answer 431.</summary>
     TooLarge,
+
+    /// <summary>Not CONNECT, and its absolute-form target has a scheme other than http: a plain-HTTP refusal (400).</summary>
+    UnsupportedScheme,
 }

@@ -1,4 +1,5 @@
-using System.Net.Http.Headers;
+using System.Globalization;
+using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -8,32 +9,51 @@ using YarpEgress.Configuration;
 namespace YarpEgress.Forwarding;
 
 /// <summary>
-/// YARP's default transform (origin-form path, hop-by-hop headers dropped) plus what a forward proxy must also drop
-/// (RFC 9110 7.6.1): the headers the client named in <c>Connection</c>, <c>Proxy-Connection</c> and the client's
-/// <c>Proxy-Authorization</c>, which was meant for this gateway, and <c>Egress:Http:StripRequestHeaders</c>. The same
-/// holds for the upstream's response. An origin-form request target goes out byte for byte.
+/// YARP's default transform (hop-by-hop headers dropped) plus what a forward proxy must also do (RFC 9110 7.6):
+/// drop the headers the client named in <c>Connection</c> (<see cref="ConnectionTokens"/>), <c>Proxy-Connection</c>,
+/// the client's <c>Proxy-Authorization</c> (meant for this gateway), Kestrel's synthetic <c>X-Content-Length</c> and
+/// <c>Egress:Http:StripRequestHeaders</c>; decrement <c>Max-Forwards</c> on TRACE and OPTIONS; add <c>Via</c> when
+/// <c>Egress:Http:Via</c> names a pseudonym. The same holds for the upstream's response. The request target goes out
+/// byte for byte in both request forms: never decoded, no dot segments removed (RFC 9110 7.7).
 /// </summary>
 internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTransformer
 {
     private static readonly string[] ProxyOnlyHeaders = ["Proxy-Connection", "Proxy-Authorization", "Proxy-Authenticate"];
-    private static readonly UriCreationOptions AsSent = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        RemoveNamed(httpContext.Request.Headers.Connection, proxyRequest.Headers, proxyRequest.Content?.Headers);
+        var request = httpContext.Request;
+        var rawTarget = httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var connection = rawTarget is not null && httpContext.Features.Get<RawConnectionHeader>()?.For(request.Method, rawTarget) is { } raw
+            ? new StringValues(raw)
+            : request.Headers.Connection;
+        ConnectionTokens.RemoveNamed(connection, proxyRequest.Headers, proxyRequest.Content?.Headers);
         foreach (var name in ProxyOnlyHeaders)
         {
             proxyRequest.Headers.Remove(name);
         }
 
-        config.Current.StripRequestHeaders.RemoveFrom(proxyRequest.Headers);
-
-        // Left unset, YARP builds the URI from the decoded path (%41 becomes A, dot segments collapse); set here, the
-        // origin-form target goes out as the client sent it. Absolute-form targets keep YARP's rebuilt path.
-        if (httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is ['/', ..] rawTarget)
+        if (request.Headers.ContainsKey("Transfer-Encoding"))
         {
-            proxyRequest.RequestUri = new Uri(destinationPrefix + rawTarget, in AsSent);
+            // Kestrel moves a Content-Length that came with Transfer-Encoding to X-Content-Length (RFC 9112 6.3: the
+            // framing is Transfer-Encoding's); it is no header of the client's.
+            proxyRequest.Headers.Remove("X-Content-Length");
+        }
+
+        var snapshot = config.Current;
+        snapshot.StripRequestHeaders.RemoveFrom(proxyRequest.Headers);
+        DecrementMaxForwards(request, proxyRequest);
+        if (snapshot.Via is { } via)
+        {
+            proxyRequest.Headers.TryAddWithoutValidation("Via", HttpProtocol.IsHttp10(request.Protocol) ? via.Http10 : via.Http11);
+        }
+
+        // Left unset, YARP builds the URI from the decoded path (%41 becomes A, %2F a slash, dot segments collapse);
+        // set here, the target goes out as the client sent it.
+        if (rawTarget is not null && RequestTarget.ToUpstream(destinationPrefix, rawTarget) is { } uri)
+        {
+            proxyRequest.RequestUri = uri;
         }
 
         if (httpContext.Features.Get<RoutedRequest>() is { } routed)
@@ -50,30 +70,32 @@ internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTran
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var copy = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        if (proxyResponse is not null && proxyResponse.Headers.TryGetValues("Connection", out var connection))
+        var headers = httpContext.Response.Headers;
+        if (proxyResponse is not null && proxyResponse.Headers.NonValidated.TryGetValues("Connection", out var connection))
         {
             foreach (var value in connection)
             {
-                foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                {
-                    httpContext.Response.Headers.Remove(token);
-                }
+                ConnectionTokens.RemoveNamed(value, headers);
             }
         }
 
-        httpContext.Response.Headers.Remove("Proxy-Connection");
+        headers.Remove("Proxy-Connection");
+        if (proxyResponse is not null && config.Current.Via is { } via)
+        {
+            headers.Append("Via", proxyResponse.Version == HttpVersion.Version10 ? via.Http10 : via.Http11);
+        }
+
         return copy;
     }
 
-    private static void RemoveNamed(StringValues connection, HttpHeaders headers, HttpHeaders? contentHeaders)
+    /// <summary>RFC 9110 7.6.2: a forwarded TRACE or OPTIONS carries one less <c>Max-Forwards</c> (0 is answered by the gateway).</summary>
+    private static void DecrementMaxForwards(HttpRequest request, HttpRequestMessage proxyRequest)
     {
-        foreach (var value in connection)
+        if ((HttpMethods.IsTrace(request.Method) || HttpMethods.IsOptions(request.Method))
+            && MaxForwards.TryRead(request.Headers, out var value) && value > 0)
         {
-            foreach (var token in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                headers.Remove(token);
-                contentHeaders?.Remove(token);
-            }
+            proxyRequest.Headers.Remove("Max-Forwards");
+            proxyRequest.Headers.TryAddWithoutValidation("Max-Forwards", (value - 1).ToString(CultureInfo.InvariantCulture));
         }
     }
 }

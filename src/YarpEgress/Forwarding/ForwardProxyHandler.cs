@@ -31,6 +31,7 @@ internal sealed partial class ForwardProxyHandler(
     ILogger<ForwardProxyHandler> logger)
 {
     private const string HttpScheme = "http://";
+    private const string GatewayMethods = "GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, PATCH";
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -44,6 +45,7 @@ internal sealed partial class ForwardProxyHandler(
         finally
         {
             session.StatusCode = context.Response.StatusCode;
+            context.Features.Get<RawConnectionHeader>()?.NextRequest();
         }
     }
 
@@ -58,6 +60,13 @@ internal sealed partial class ForwardProxyHandler(
         {
             session.Rejected("bad_request", requested: null);
             await WriteErrorAsync(context, refusal);
+            return;
+        }
+
+        if (HeaderValueCheck.FindControlCharacter(context.Request.Headers) is { } badHeader)
+        {
+            session.Rejected("bad_request", destination);
+            await WriteErrorAsync(context, ProxyError.BadRequest($"the value of header '{badHeader}' has a control character"));
             return;
         }
 
@@ -79,6 +88,14 @@ internal sealed partial class ForwardProxyHandler(
             await WriteErrorAsync(context, ProxyError.Denied(decision));
             return;
         }
+
+        if (MaxForwards.EndsHere(context.Request))
+        {
+            await AnswerAsFinalRecipientAsync(context, session);
+            return;
+        }
+
+        CloseAfterFaultyFraming(context);
 
         var invoker = pools.Plain;
         var prefix = HttpScheme + destination;
@@ -140,6 +157,43 @@ internal sealed partial class ForwardProxyHandler(
             _ => "client_closed", // canceled: the client's connection went away
         };
         LogUpgradeEnded(logger, session.Id, destination.ToString(), session.End, error);
+    }
+
+    /// <summary>
+    /// RFC 9110 7.6.2: an OPTIONS or TRACE with <c>Max-Forwards: 0</c> is for the gateway itself. OPTIONS gets 200 with
+    /// the methods the gateway serves; TRACE gets 405: its echo would hand back to the page that sent it the request's
+    /// cookies and credentials (cross-site tracing), and nothing needs this gateway's own TRACE.
+    /// </summary>
+    private static Task AnswerAsFinalRecipientAsync(HttpContext context, ProxySession session)
+    {
+        if (HttpMethods.IsOptions(context.Request.Method))
+        {
+            context.Response.StatusCode = 200;
+            context.Response.Headers.Allow = GatewayMethods;
+            context.Response.ContentLength = 0;
+            return Task.CompletedTask;
+        }
+
+        session.End = "method_not_allowed";
+        return WriteErrorAsync(context, new ProxyError(405, "http_request_denied", "this gateway does not answer TRACE itself (Max-Forwards: 0)"));
+    }
+
+    /// <summary>
+    /// RFC 9112 6.1 and 6.3: after a request framed both by Transfer-Encoding and Content-Length (Kestrel keeps the
+    /// former and moves the latter to X-Content-Length), or an HTTP/1.0 request with Transfer-Encoding, the connection
+    /// is closed once the response is sent.
+    /// </summary>
+    private static void CloseAfterFaultyFraming(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        if (headers.ContainsKey("Transfer-Encoding") && (HttpProtocol.IsHttp10(context.Request.Protocol) || headers.ContainsKey("X-Content-Length")))
+        {
+            context.Response.OnStarting(static state =>
+            {
+                ((HttpResponse)state).Headers.Connection = "close";
+                return Task.CompletedTask;
+            }, context.Response);
+        }
     }
 
     /// <summary>Finds the destination of an absolute-form <c>http://</c> request target, or of an origin-form one by its Host.</summary>
@@ -237,6 +291,10 @@ internal sealed partial class ForwardProxyHandler(
         if (error.StatusCode == 407)
         {
             context.Response.Headers.ProxyAuthenticate = ProxyError.Challenge;
+        }
+        else if (error.StatusCode == 405)
+        {
+            context.Response.Headers.Allow = GatewayMethods;
         }
 
         if (error.RetryAfterSeconds is { } retryAfter)

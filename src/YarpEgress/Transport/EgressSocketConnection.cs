@@ -17,7 +17,7 @@ namespace YarpEgress.Transport;
 /// </summary>
 internal sealed class EgressSocketConnection : ConnectionContext,
     IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature,
-    IConnectionEndPointFeature, IConnectionSocketFeature, IMemoryPoolFeature, ISocketDetachFeature
+    IConnectionEndPointFeature, IConnectionSocketFeature, IMemoryPoolFeature, ISocketDetachFeature, IHttpResetFeature
 {
     /// <summary>The most one receive takes: bigger than Kestrel's 4 KiB blocks, so request bodies need fewer syscalls.</summary>
     private const int ReceiveSize = 16 * 1024;
@@ -39,6 +39,7 @@ internal sealed class EgressSocketConnection : ConnectionContext,
     private ConnectionAbortedException? _abortReason;
     private int _detached;
     private int _socketClosed;
+    private int _reset;
 
     public EgressSocketConnection(Socket socket)
     {
@@ -56,6 +57,7 @@ internal sealed class EgressSocketConnection : ConnectionContext,
         Features.Set<IConnectionSocketFeature>(this);
         Features.Set<IMemoryPoolFeature>(this);
         Features.Set<ISocketDetachFeature>(this);
+        Features.Set<IHttpResetFeature>(this);
     }
 
     public override string ConnectionId
@@ -96,6 +98,25 @@ internal sealed class EgressSocketConnection : ConnectionContext,
     }
 
     public override void Abort() => Abort(new ConnectionAbortedException("The connection was aborted by the application."));
+
+    /// <summary>
+    /// Ends the connection with a TCP reset and no FIN. YARP calls this (it looks for <see cref="IHttpResetFeature"/>
+    /// before it aborts) when a response fails after its head was sent: a FIN would end a response framed by the close
+    /// (HTTP/1.0, no Content-Length) as if it were complete; a reset tells the client it is not.
+    /// </summary>
+    void IHttpResetFeature.Reset(int errorCode)
+    {
+        Interlocked.Exchange(ref _reset, 1);
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+
+        Abort(new ConnectionAbortedException("The response failed after it had started."));
+    }
 
     public async ValueTask<DetachedSocket?> DetachAsync()
     {
@@ -251,9 +272,10 @@ internal sealed class EgressSocketConnection : ConnectionContext,
             return;
         }
 
-        if (!Detached)
+        if (!Detached && Volatile.Read(ref _reset) == 0)
         {
             // A detached tunnel has passed each side's FIN on already (or reset it): closing is enough, one syscall less.
+            // A reset connection must not send a FIN first: its close with linger 0 sends the RST.
             try
             {
                 _socket.Shutdown(SocketShutdown.Both);

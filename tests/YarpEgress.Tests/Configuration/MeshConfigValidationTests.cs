@@ -41,7 +41,7 @@ public sealed class MeshConfigValidationTests : IDisposable
             "Http": { "Strip": [] }
             """, out var errors));
         Assert.Equal(3, errors.Count);
-        Assert.Equal("Egress:Http:Strip: unknown key (known: StripRequestHeaders)", errors[0]);
+        Assert.Equal("Egress:Http:Strip: unknown key (known: StripRequestHeaders, Via)", errors[0]);
         Assert.StartsWith("Egress:Listeners:0:OriginForm: 'Sometimes' is not ", errors[1], StringComparison.Ordinal);
         Assert.Equal("Egress:Listeners:0:ProxyProtocol:Trusted: unknown key (known: TrustedSources)", errors[2]);
         Assert.Contains("Forward", errors[1], StringComparison.Ordinal);
@@ -80,4 +80,26 @@ public sealed class MeshConfigValidationTests : IDisposable
     }
 
     public void Dispose() => _files.Dispose();
+
+    [Fact]
+    public void Via_is_None_by_default_or_a_token_pseudonym()
+    {
+        var snapshot = Load("""
+            "Listeners": [ { "Name": "proxy", "Port": 0 } ]
+            """, out var errors);
+        Assert.Empty(errors);
+        Assert.Null(snapshot!.Via);
+
+        snapshot = Load("""
+            "Listeners": [ { "Name": "proxy", "Port": 0 } ], "Http": { "Via": "egress-1" }
+            """, out errors);
+        Assert.Empty(errors);
+        Assert.Equal("1.1 egress-1", snapshot!.Via!.Http11);
+        Assert.Equal("1.0 egress-1", snapshot.Via.Http10);
+
+        Assert.Null(Load("""
+            "Listeners": [ { "Name": "proxy", "Port": 0 } ], "Http": { "Via": "my proxy" }
+            """, out errors));
+        Assert.Equal(["Egress:Http:Via: 'my proxy' is not a pseudonym: use None, or a token such as yarp-egress (letters, digits and !#$%&'*+-.^_`|~)"], errors);
+    }
 }

@@ -146,4 +146,28 @@ public sealed class ConnectRequestParserTests
             }
         }, iter: 20000);
     }
+
+    [Theory]
+    [InlineData("CONNECT a.b:443 HTTP/1.1\nHost: a.b\n\n")]
+    [InlineData("CONNECT a.b:443 HTTP/1.1\n")]
+    [InlineData("CONNECT a.b:443 HTTP/1.1\r\nHost: a.b\n")]
+    [InlineData("CONNECT a.b:443 HTTP/1.1\r\nHost: a.b\r\n\n")]
+    public void Refuses_bare_LF_line_ends_before_the_head_is_complete(string head)
+    {
+        var bytes = Encoding.ASCII.GetBytes(head);
+        foreach (var buffer in new[] { new ReadOnlySequence<byte>(bytes), Segments.Bytewise(bytes) })
+        {
+            Assert.Equal(HeadParseStatus.Invalid, Parse(buffer, out _, out var error, out _));
+            Assert.Equal("request-head lines must end in CRLF, not a bare LF", error);
+        }
+    }
+
+    [Fact]
+    public void A_CRLF_split_between_segments_is_no_bare_LF()
+    {
+        var bytes = Encoding.ASCII.GetBytes("CONNECT a.b:443 HTTP/1.1\r\nHost: a.b\r\n");
+        var cr = Array.IndexOf(bytes, (byte)'\r');
+        Assert.Equal(HeadParseStatus.Incomplete, Parse(Segments.Split(bytes, cr + 1), out _, out _, out _));
+        Assert.Equal(HeadParseStatus.Incomplete, Parse(Segments.Bytewise(bytes), out _, out _, out _));
+    }
 }

@@ -34,12 +34,7 @@ public sealed class OriginFormTests : IAsyncLifetime
         return config;
     }
 
-    private static async Task<(string Head, string Body)> SendAsync(TestGateway gateway, string request)
-    {
-        using var raw = await RawClient.ConnectAsync(gateway.Proxy);
-        await raw.SendAsync(request);
-        return await raw.ReadResponseAsync();
-    }
+    private static Task<(string Head, string Body)> SendAsync(TestGateway gateway, string request) => RawClient.ExchangeOnceAsync(gateway.Proxy, request);
 
     [Fact]
     public async Task Forwards_to_the_Host_with_the_target_byte_for_byte()

@@ -126,6 +126,14 @@ internal sealed class RawClient : IDisposable
         return head.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) ? (head, string.Empty) : (head, Encoding.UTF8.GetString(await raw.ReadToEndAsync()));
     }
 
+    /// <summary>Sends one request on a new connection and reads one Content-Length-framed response.</summary>
+    public static async Task<(string Head, string Body)> ExchangeOnceAsync(IPEndPoint proxy, string request)
+    {
+        using var raw = await ConnectAsync(proxy);
+        await raw.SendAsync(request);
+        return await raw.ReadResponseAsync();
+    }
+
     /// <summary>Sends an HTTP request head and returns the response head and the body up to the server's close.</summary>
     public async Task<(string Head, string Body)> RequestAsync(string request)
     {
