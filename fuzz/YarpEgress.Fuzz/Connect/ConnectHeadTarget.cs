@@ -1,0 +1,58 @@
+using System.Buffers;
+using YarpEgress.Connect;
+using YarpEgress.Fuzz.Infrastructure;
+using YarpEgress.Fuzz.Policy;
+using YarpEgress.Policy;
+
+namespace YarpEgress.Fuzz.Connect;
+
+/// <summary>
+/// The CONNECT head parser on arbitrary bytes in arbitrary segments. Invariants: it never throws; every segmentation
+/// gets the same answer, the reference decoding's (status, authority, Proxy-Authorization, where the head ends); an
+/// answer other than <see cref="HeadParseStatus.Incomplete"/> is final; a refusal says why; the authority of a
+/// complete head goes through <see cref="Destination.TryParse"/> without throwing, to a destination that round-trips.
+/// </summary>
+internal static class ConnectHeadTarget
+{
+    public const string Name = "connect";
+
+    private static readonly int[] SmallCaps = [16, 64, 128, 512, 1024];
+
+    public static void Run(ReadOnlySpan<byte> data)
+    {
+        var input = SegmentedInput.Read(data);
+        var cap = input.Cap(16 * 1024, SmallCaps);
+        var expected = ReferenceConnectHead.Decode(input.Payload, cap);
+        foreach (var (name, buffer) in input.Segmentations())
+        {
+            Invariant.Equal(expected, Parse(buffer, cap, name), $"CONNECT head ({name}, cap {cap}) against the reference decoding");
+        }
+
+        foreach (var prefix in input.Reads())
+        {
+            var seen = Parse(prefix, cap, "a prefix");
+            if (seen.Status != HeadParseStatus.Incomplete)
+            {
+                Invariant.Equal(expected, seen, $"CONNECT head after {prefix.Length} of {input.Payload.Length} bytes (cap {cap}), against all bytes");
+                break;
+            }
+        }
+
+        if (expected.Status == HeadParseStatus.Complete)
+        {
+            DestinationTarget.CheckAuthority(expected.Authority!, defaultPort: null);
+        }
+    }
+
+    private static ReferenceConnectHead.Result Parse(ReadOnlySequence<byte> buffer, int cap, string how)
+    {
+        var (status, end, request, error) = Invariant.NoThrow(
+            () => (ConnectRequestParser.TryParse(buffer, cap, out var e, out var r, out var m), e, r, m),
+            $"ConnectRequestParser.TryParse ({how})");
+        var refused = status is HeadParseStatus.Invalid or HeadParseStatus.TooLarge;
+        Invariant.That(refused == !string.IsNullOrEmpty(error), $"CONNECT status {status} with error '{error}': a refusal, and only a refusal, says why");
+        var headLength = buffer.Slice(buffer.Start, end).Length;
+        Invariant.That(status == HeadParseStatus.Complete || (headLength == 0 && request == default), $"CONNECT status {status} moved the head end or returned a request");
+        return new ReferenceConnectHead.Result(status, request.Authority, request.ProxyAuthorization, headLength);
+    }
+}
