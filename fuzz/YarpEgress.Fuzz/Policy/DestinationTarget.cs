@@ -36,7 +36,7 @@ internal static class DestinationTarget
         Invariant.That(!plain || (wild && wildName == plainName), $"'{text}' normalizes without wildcards to '{plainName}' but with them to {wild}/'{wildName}'");
         if (wild)
         {
-            Invariant.That(HostGrammar.IsNormalized(wildName, wildcards: true), $"'{text}' normalized to '{wildName}', which is not canonical");
+            Invariant.That(HostGrammar.IsNormalized(wildName, wildcards: true, deepLeftmostOnly: false), $"'{text}' normalized to '{wildName}', which is not canonical");
             var (again, againName) = Normalize(wildName, wildcards: true);
             Invariant.That(again && againName == wildName, $"'{text}' normalized to '{wildName}', which normalizes to {again}/'{againName}'");
         }

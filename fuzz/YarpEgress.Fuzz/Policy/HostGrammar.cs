@@ -6,7 +6,8 @@ namespace YarpEgress.Fuzz.Policy;
 /// </summary>
 internal static class HostGrammar
 {
-    public static bool IsNormalized(string name, bool wildcards)
+    /// <param name="wildcards">Labels <c>*</c> and <c>**</c> pass too; <c>**</c> only leftmost when <paramref name="deepLeftmostOnly"/>.</param>
+    public static bool IsNormalized(string name, bool wildcards, bool deepLeftmostOnly = true)
     {
         if (name.Length is 0 or > 253)
         {
@@ -17,7 +18,7 @@ internal static class HostGrammar
         for (var i = 0; i < labels.Length; i++)
         {
             var label = labels[i];
-            if (wildcards && (label == "*" || (label == "**" && i == 0)))
+            if (wildcards && (label == "*" || (label == "**" && (i == 0 || !deepLeftmostOnly))))
             {
                 continue;
             }

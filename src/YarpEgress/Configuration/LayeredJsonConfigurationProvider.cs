@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.Extensions.Configuration;
 
 namespace YarpEgress.Configuration;
@@ -105,6 +106,13 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
     private static void Merge(Dictionary<string, string?> data, string path, byte[] bytes, IncrementalHash hash, List<string> errors)
     {
         hash.AppendData(bytes);
+
+        // JsonDocument checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+        if (!Utf8.IsValid(bytes))
+        {
+            throw new InvalidDataException($"{path}: the file is not UTF-8 text");
+        }
+
         JsonDocument document;
         try
         {
