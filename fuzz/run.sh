@@ -26,7 +26,7 @@ dotnet sharpfuzz "$work/bin/YarpEgress.dll" >/dev/null
 
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
 export AFL_NO_AFFINITY=1 AFL_MAP_SIZE=65536 AFL_ALLOW_TMP=1
-run=(dotnet "$work/bin/YarpEgress.Fuzz.dll" "$target")
+run=("$(command -v dotnet)" "$work/bin/YarpEgress.Fuzz.dll" "$target")
 nice -n 19 afl-fuzz -i "$corpus" -o "$work/out" -E "$execs" -t 10000 -m none -- "${run[@]}" > "$work/afl.log" 2>&1 || {
   tail -n 30 "$work/afl.log" >&2; exit 1; }
 
