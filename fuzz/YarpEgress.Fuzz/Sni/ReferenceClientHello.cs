@@ -139,7 +139,7 @@ internal static class ReferenceClientHello
         return new Result(ClientHelloStatus.Complete, serverName, alpn);
     }
 
-    /// <summary>RFC 6066 3: a non-empty ServerNameList filling the extension; at most one host_name (type 0), other types skipped.</summary>
+    /// <summary>RFC 6066 3: a non-empty ServerNameList filling the extension, of one host_name (type 0) entry; no other type is defined.</summary>
     private static bool ServerName(byte[] b, int start, int length, out string? name)
     {
         name = null;
@@ -159,12 +159,7 @@ internal static class ReferenceClientHello
                 return false;
             }
 
-            if (type != 0)
-            {
-                continue;
-            }
-
-            if (name is not null || nameLength < 1 || nameLength > 260)
+            if (type != 0 || name is not null || nameLength < 1 || nameLength > 260)
             {
                 return false;
             }
