@@ -20,24 +20,7 @@ internal static class ClientHelloTarget
         var input = SegmentedInput.Read(data);
         var cap = input.Cap(16 * 1024, SmallCaps);
         var expected = ReferenceClientHello.Decode(input.Payload, cap);
-        foreach (var (name, buffer) in input.Segmentations())
-        {
-            var actual = Parse(buffer, cap, name);
-            Invariant.Equal(expected, actual, $"ClientHello ({name}, cap {cap}) against the reference decoding");
-        }
-
-        // Read by read, as a connection delivers it: an answer is final. A complete hello stays the same; a
-        // refusal stays a refusal (its kind may change: a prefix at the cap is TooLarge, more bytes may show why).
-        foreach (var prefix in input.Reads())
-        {
-            var seen = Parse(prefix, cap, "a prefix");
-            if (seen.Status != ClientHelloStatus.Incomplete)
-            {
-                var what = $"ClientHello after {prefix.Length} of {input.Payload.Length} bytes (cap {cap}) said {seen}, all bytes {expected}";
-                Invariant.That(IsRefusal(seen.Status) ? IsRefusal(expected.Status) : seen == expected, what);
-                break;
-            }
-        }
+        SegmentedChecks.Run(input, $"ClientHello (cap {cap})", expected, (buffer, how) => Parse(buffer, cap, how), r => Answer(r.Status));
     }
 
     private static ReferenceClientHello.Result Parse(ReadOnlySequence<byte> buffer, int cap, string how)
@@ -52,4 +35,7 @@ internal static class ClientHelloTarget
     }
 
     private static bool IsRefusal(ClientHelloStatus status) => status is ClientHelloStatus.NotTls or ClientHelloStatus.Malformed or ClientHelloStatus.TooLarge;
+
+    private static SegmentedChecks.Answer Answer(ClientHelloStatus status) =>
+        status == ClientHelloStatus.Incomplete ? SegmentedChecks.Answer.Incomplete : IsRefusal(status) ? SegmentedChecks.Answer.Refusal : SegmentedChecks.Answer.Final;
 }

@@ -143,14 +143,12 @@ internal static class ReferenceClientHello
     private static bool ServerName(byte[] b, int start, int length, out string? name)
     {
         name = null;
-        var at = start;
-        var end = start + length;
-        if (!Vector(b, ref at, end, 2, out var listStart, out var listLength) || at != end || listLength == 0)
+        if (!WholeList(b, start, length, out var listStart, out var listLength))
         {
             return false;
         }
 
-        at = listStart;
+        var at = listStart;
         while (at < listStart + listLength)
         {
             var type = b[at++];
@@ -186,14 +184,12 @@ internal static class ReferenceClientHello
     private static bool FirstProtocol(byte[] b, int start, int length, out string? first)
     {
         first = null;
-        var at = start;
-        var end = start + length;
-        if (!Vector(b, ref at, end, 2, out var listStart, out var listLength) || at != end || listLength == 0)
+        if (!WholeList(b, start, length, out var listStart, out var listLength))
         {
             return false;
         }
 
-        at = listStart;
+        var at = listStart;
         while (at < listStart + listLength)
         {
             if (!Vector(b, ref at, listStart + listLength, 1, out var nameStart, out var nameLength) || nameLength == 0)
@@ -214,6 +210,13 @@ internal static class ReferenceClientHello
         }
 
         return true;
+    }
+
+    /// <summary>An extension's data that is one non-empty 2-byte-length list, exactly.</summary>
+    private static bool WholeList(byte[] b, int start, int length, out int listStart, out int listLength)
+    {
+        var at = start;
+        return Vector(b, ref at, start + length, 2, out listStart, out listLength) && at == start + length && listLength > 0;
     }
 
     /// <summary>A TLS vector: a big-endian length of <paramref name="lengthBytes"/> bytes, then that many bytes, all before <paramref name="end"/>.</summary>
