@@ -7,7 +7,7 @@ namespace YarpEgress.Fuzz.Sni;
 /// <summary>
 /// The ClientHello parser on arbitrary bytes in arbitrary segments. Invariants: it never throws; every segmentation
 /// of the same bytes gets the same answer; the answer is the reference decoding's; an answer other than
-/// <see cref="ClientHelloStatus.Incomplete"/> is final (more bytes never change it); a refusal has an error text.
+/// <see cref="ClientHelloStatus.Incomplete"/> is final (more bytes keep a hello, and keep a refusal a refusal); a refusal, and only a refusal, has an error text.
 /// </summary>
 internal static class ClientHelloTarget
 {
