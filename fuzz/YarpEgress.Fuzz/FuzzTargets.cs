@@ -1,6 +1,7 @@
 using YarpEgress.Fuzz.Configuration;
 using YarpEgress.Fuzz.Connect;
 using YarpEgress.Fuzz.Policy;
+using YarpEgress.Fuzz.ProxyHeaders;
 using YarpEgress.Fuzz.Sni;
 
 namespace YarpEgress.Fuzz;
@@ -15,6 +16,7 @@ internal static class FuzzTargets
     {
         [ClientHelloTarget.Name] = ClientHelloTarget.Run,
         [ConnectHeadTarget.Name] = ConnectHeadTarget.Run,
+        [ProxyHeaderTarget.Name] = ProxyHeaderTarget.Run,
         [DestinationTarget.Name] = DestinationTarget.Run,
         [ConfigTarget.Name] = ConfigTarget.Run,
     };
