@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using YarpEgress.Telemetry;
 
 namespace YarpEgress.Configuration;
 
@@ -18,7 +19,20 @@ internal static class EgressConfigLoader
     /// <summary>Errors of a file that could not be read or parsed: the config is then incomplete, and nothing else is checked.</summary>
     public const string UnreadableSection = $"{SourceErrorsSection}:unreadable";
 
+    /// <remarks>Each error is one line: control characters in it (from a key or a value) are escaped.</remarks>
     public static EgressSnapshot? Load(IConfiguration configuration, List<string> errors)
+    {
+        var before = errors.Count;
+        var snapshot = LoadUnescaped(configuration, errors);
+        for (var i = before; i < errors.Count; i++)
+        {
+            errors[i] = LogText.Escape(errors[i]);
+        }
+
+        return snapshot;
+    }
+
+    private static EgressSnapshot? LoadUnescaped(IConfiguration configuration, List<string> errors)
     {
         var before = errors.Count;
         foreach (var source in configuration.GetSection(SourceErrorsSection).GetChildren())

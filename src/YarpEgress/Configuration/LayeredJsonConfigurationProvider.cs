@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.Extensions.Configuration;
 
 namespace YarpEgress.Configuration;
@@ -28,20 +29,7 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
 
     private bool TryLoad()
     {
-        Dictionary<string, string?> data;
-        byte[] fingerprint;
-        try
-        {
-            (data, fingerprint) = Read();
-        }
-        catch (InvalidDataException ex)
-        {
-            // A file that cannot be read or parsed leaves nothing but its error: validation reports it like any other
-            // config error, and a reload keeps the last good snapshot.
-            data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [$"{EgressConfigLoader.UnreadableSection}:0"] = ex.Message };
-            fingerprint = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ex.Message));
-        }
-
+        var (data, fingerprint) = Read(_source.Files, ReadFile);
         if (fingerprint.AsSpan().SequenceEqual(_fingerprint))
         {
             return false;
@@ -60,25 +48,40 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
         }
     }
 
-    private (Dictionary<string, string?> Data, byte[] Fingerprint) Read()
+    /// <summary>
+    /// Merges the files' JSON in order into configuration data, with the files' own errors as data too (see
+    /// <see cref="EgressConfigLoader.SourceErrorsSection"/>), and a fingerprint of their bytes. Never throws on content:
+    /// a file that cannot be read or parsed leaves nothing but its error.
+    /// </summary>
+    /// <param name="readBytes">Reads one file's bytes, or throws <see cref="InvalidDataException"/> saying why it cannot.</param>
+    internal static (Dictionary<string, string?> Data, byte[] Fingerprint) Read(IReadOnlyList<ConfigFile> files, Func<ConfigFile, byte[]> readBytes)
     {
-        var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        var errors = new List<string>();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in _source.Files)
+        try
         {
-            Merge(data, file, hash, errors);
-        }
+            var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            var errors = new List<string>();
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (var file in files)
+            {
+                Merge(data, file.Path, readBytes(file), hash, errors);
+            }
 
-        for (var i = 0; i < errors.Count; i++)
+            for (var i = 0; i < errors.Count; i++)
+            {
+                data[$"{FileErrors}:{i}"] = errors[i];
+            }
+
+            return (data, hash.GetHashAndReset());
+        }
+        catch (InvalidDataException ex)
         {
-            data[$"{FileErrors}:{i}"] = errors[i];
+            // Validation reports it like any other config error, and a reload keeps the last good snapshot.
+            var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [$"{EgressConfigLoader.UnreadableSection}:0"] = ex.Message };
+            return (data, SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ex.Message)));
         }
-
-        return (data, hash.GetHashAndReset());
     }
 
-    private static void Merge(Dictionary<string, string?> data, ConfigFile file, IncrementalHash hash, List<string> errors)
+    private static byte[] ReadFile(ConfigFile file)
     {
         var path = file.Path;
         if (Directory.Exists(path))
@@ -86,10 +89,9 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
             throw new InvalidDataException($"{file.Origin} {path}: is a directory, not a JSON config file");
         }
 
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -99,8 +101,18 @@ internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, 
         {
             throw new InvalidDataException($"{file.Origin} {path}: cannot be read: {ex.Message}", ex);
         }
+    }
 
+    private static void Merge(Dictionary<string, string?> data, string path, byte[] bytes, IncrementalHash hash, List<string> errors)
+    {
         hash.AppendData(bytes);
+
+        // JsonDocument checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+        if (!Utf8.IsValid(bytes))
+        {
+            throw new InvalidDataException($"{path}: the file is not UTF-8 text");
+        }
+
         JsonDocument document;
         try
         {

@@ -143,6 +143,13 @@ internal readonly record struct Destination
             return false;
         }
 
+        // IDN mapping makes ASCII digits and dots of other characters (fullwidth '１' and '．', superscript '¹', a
+        // digit with an ignored mark): a name that is numeric only once normalized is judged as if written so.
+        if (LooksNumeric(name))
+        {
+            return TryParseHost(name, port, out destination, out error);
+        }
+
         destination = new Destination(name, port, null);
         return true;
     }

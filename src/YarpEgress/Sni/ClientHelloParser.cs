@@ -29,15 +29,16 @@ internal static class ClientHelloParser
         hello = default;
         error = string.Empty;
 
-        // Fast path: the handshake message sits whole in the first record and the first segment.
+        // Fast path: the handshake message sits whole in the first record, and that record in the first segment. The
+        // whole record, as on the slow path: else the answer would depend on how the bytes were segmented.
         var first = buffer.FirstSpan;
         if (first.Length >= RecordHeaderLength + 4)
         {
             var recordLength = BinaryPrimitives.ReadUInt16BigEndian(first[3..]);
             var messageLength = 4 + ReadUInt24(first[(RecordHeaderLength + 1)..]);
             if (first[0] == HandshakeRecord && first[1] == 3 && recordLength <= MaxRecordLength
-                && messageLength <= recordLength && first.Length >= RecordHeaderLength + messageLength
-                && RecordHeaderLength + messageLength <= maxBytes)
+                && messageLength <= recordLength && first.Length >= RecordHeaderLength + recordLength
+                && RecordHeaderLength + recordLength <= maxBytes)
             {
                 return ParseMessage(first.Slice(RecordHeaderLength, messageLength), out hello, out error);
             }

@@ -54,5 +54,27 @@ public sealed class LayeredConfigurationTests : IDisposable
         Assert.Contains("/nonexistent/egress.json", Assert.Single(errors), StringComparison.Ordinal);
     }
 
+    /// <summary>Found by fuzzing (fuzz/corpus/config): a string that is not UTF-8 threw InvalidOperationException out of the load.</summary>
+    [Fact]
+    public void A_file_that_is_not_UTF8_is_a_config_error()
+    {
+        var path = _files.Write(string.Empty);
+        File.WriteAllBytes(path, [.. "{ \"Egress\": { \"Mode\": \""u8, 0xC3, 0x28, .. "\" } }"u8]);
+        var errors = new List<string>();
+        Assert.Null(EgressConfigLoader.Load(ConfigFiles.Load(_files.Write(Defaults), path), errors));
+        Assert.Equal($"{path}: the file is not UTF-8 text", Assert.Single(errors));
+    }
+
+    /// <summary>Found by fuzzing (fuzz/corpus/config): a key with a line feed made its error two lines in the log.</summary>
+    [Fact]
+    public void An_error_about_a_key_with_control_characters_stays_one_line()
+    {
+        var errors = new List<string>();
+        Assert.Null(EgressConfigLoader.Load(ConfigFiles.Load(_files.Write(Defaults), _files.Write("""{ "Egress": { "List\ners": 1 } }""")), errors));
+        var error = Assert.Single(errors);
+        Assert.StartsWith(@"Egress:List\ners: unknown key", error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+    }
+
     public void Dispose() => _files.Dispose();
 }

@@ -15,6 +15,9 @@ public sealed class DestinationTests
     [InlineData("bücher.example:443", null, "xn--bcher-kva.example", 443, false)]
     [InlineData("under_score.example:443", null, "under_score.example", 443, false)]
     [InlineData("1a.example:443", null, "1a.example", 443, false)]
+    // Found by fuzzing (fuzz/corpus/destination): digits that IDN mapping makes ASCII were kept as a host name that
+    // the resolver would read as an address.
+    [InlineData("\uFF11\uFF12\uFF17\uFF0E\uFF10\uFF0E\uFF10\uFF0E\uFF11:443", null, "127.0.0.1", 443, true)]
     public void Parses_authorities(string authority, int? defaultPort, string host, int port, bool isAddress)
     {
         Assert.True(Destination.TryParse(authority, defaultPort, out var destination, out var error), error);
@@ -41,6 +44,8 @@ public sealed class DestinationTests
     [InlineData("0177.0.0.1:443", "not a valid IPv4 address")]
     [InlineData("0x7f.0.0.1:443", "not a valid IPv4 address")]
     [InlineData("256.1.1.1:443", "not a valid IPv4 address")]
+    [InlineData("\u00B9:443", "not a valid IPv4 address")]           // superscript one: '1' once normalized
+    [InlineData("8\u034F:443", "not a valid IPv4 address")]           // a digit with an ignored mark
     [InlineData("a..b:443", "empty label")]
     [InlineData(":443", "empty")]
     [InlineData("exa%mple.com:443", "has the character '%'")]

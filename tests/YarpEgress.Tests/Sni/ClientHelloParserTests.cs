@@ -184,6 +184,34 @@ public sealed class ClientHelloParserTests
         Assert.Equal(ClientHelloStatus.TooLarge, Parse(bytes[..1100], out _, out _, max: 1024));
     }
 
+    /// <summary>
+    /// Found by fuzzing (fuzz/corpus/clienthello): a record longer than the ClientHello in it was parsed once the
+    /// message was in, when the bytes came in one segment, but only once the whole record was in (and against the cap
+    /// as a whole) when they came in several: the answer depended on how TCP had cut the bytes.
+    /// </summary>
+    [Fact]
+    public void A_record_longer_than_its_hello_gets_the_same_answer_however_it_is_segmented()
+    {
+        var hello = ClientHelloSamples.OpenSsl;
+        var recordLength = ((hello[3] << 8) | hello[4]) + 50;
+        byte[] record = [.. hello[..3], (byte)(recordLength >> 8), (byte)recordLength, .. hello[5..], .. new byte[50]];
+
+        foreach (var (bytes, max, expected) in new[]
+        {
+            (record[..hello.Length], Max, ClientHelloStatus.Incomplete),   // the message is in, the record is not yet
+            (record, Max, ClientHelloStatus.Complete),
+            (record, record.Length - 1, ClientHelloStatus.TooLarge),       // the message fits the cap, its record does not
+        })
+        {
+            Assert.Equal(expected, Parse(bytes, out var whole, out _, max));
+            for (var cut = 1; cut < bytes.Length; cut += 7)
+            {
+                Assert.Equal(expected, ClientHelloParser.TryParse(Segments.Split(bytes, cut), max, out var split, out _));
+                Assert.Equal(whole, split);
+            }
+        }
+    }
+
     [Fact]
     public void Property_random_and_mutated_hellos_never_throw()
     {
