@@ -127,7 +127,7 @@ internal static class ReferenceClientHello
             }
             else if (type == 16)
             {
-                if (sawAlpn || !FirstProtocol(body, dataStart, dataLength, out alpn))
+                if (sawAlpn || !Protocols(body, dataStart, dataLength, out alpn))
                 {
                     return malformed;
                 }
@@ -180,15 +180,16 @@ internal static class ReferenceClientHello
         return true;
     }
 
-    /// <summary>RFC 7301 3.1: a non-empty ProtocolNameList of non-empty names filling the extension; the first is kept.</summary>
-    private static bool FirstProtocol(byte[] b, int start, int length, out string? first)
+    /// <summary>RFC 7301 3.1: a non-empty ProtocolNameList of non-empty names filling the extension; every name, in order, comma-separated (as the access log shows them).</summary>
+    private static bool Protocols(byte[] b, int start, int length, out string? offers)
     {
-        first = null;
+        offers = null;
         if (!WholeList(b, start, length, out var listStart, out var listLength))
         {
             return false;
         }
 
+        var text = new System.Text.StringBuilder();
         var at = listStart;
         while (at < listStart + listLength)
         {
@@ -197,18 +198,14 @@ internal static class ReferenceClientHello
                 return false;
             }
 
-            if (first is null)
+            text.Append(text.Length == 0 ? "" : ",");
+            for (var i = 0; i < nameLength; i++)
             {
-                var chars = new char[nameLength];
-                for (var i = 0; i < nameLength; i++)
-                {
-                    chars[i] = b[nameStart + i] < 0x80 ? (char)b[nameStart + i] : '?';
-                }
-
-                first = new string(chars);
+                text.Append(b[nameStart + i] < 0x80 ? (char)b[nameStart + i] : '?');
             }
         }
 
+        offers = text.ToString();
         return true;
     }
 
