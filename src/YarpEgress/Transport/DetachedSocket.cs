@@ -1,25 +1,32 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 
 namespace YarpEgress.Transport;
 
 /// <summary>
 /// A client socket taken from the transport, and the bytes it had already received but nobody read (pipelined after a
-/// CONNECT head, or a peeked ClientHello); they go upstream first. <see cref="Dispose"/> returns their pooled buffer.
+/// CONNECT head, or a peeked ClientHello); they go upstream first. <see cref="Pending"/> stays in the transport's pipe
+/// segments, no copy: <see cref="ReleasePending"/> (or <see cref="Dispose"/>) gives them back once they are sent.
 /// </summary>
-internal sealed class DetachedSocket(Socket socket, byte[]? pending, int pendingLength) : IDisposable
+internal sealed class DetachedSocket(Socket socket, PipeReader input, ReadOnlySequence<byte> pending) : IDisposable
 {
-    private byte[]? _pending = pending;
+    private PipeReader? _input = input;
 
     public Socket Socket { get; } = socket;
 
-    public ReadOnlyMemory<byte> Pending => _pending is null ? ReadOnlyMemory<byte>.Empty : _pending.AsMemory(0, pendingLength);
+    /// <summary>The unread bytes; valid until <see cref="ReleasePending"/>.</summary>
+    public ReadOnlySequence<byte> Pending { get; private set; } = pending;
 
-    public void Dispose()
+    /// <summary>Completes the transport's input pipe, which returns its segments to the pool. Idempotent.</summary>
+    public void ReleasePending()
     {
-        if (Interlocked.Exchange(ref _pending, null) is { } buffer)
+        if (Interlocked.Exchange(ref _input, null) is { } reader)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Pending = ReadOnlySequence<byte>.Empty;
+            reader.Complete();
         }
     }
+
+    public void Dispose() => ReleasePending();
 }

@@ -14,6 +14,9 @@ namespace YarpEgress.Transport;
 /// output pipe, as in Kestrel's own socket transport, except that a tunnel can detach the socket from both loops
 /// (<see cref="ISocketDetachFeature"/>) once it has read its CONNECT head or peeked its ClientHello through the pipe.
 /// The receive loop waits for data with a zero-byte receive before it takes a buffer, so an idle connection holds none.
+/// A FIN from the client completes the input pipe and nothing else: the request already in it is answered, the output
+/// still goes out. <see cref="ConnectionClosed"/> fires when the connection is really gone: a reset, an abort, the
+/// socket closed.
 /// </summary>
 internal sealed class EgressSocketConnection : ConnectionContext,
     IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature,
@@ -22,7 +25,14 @@ internal sealed class EgressSocketConnection : ConnectionContext,
     /// <summary>The most one receive takes: bigger than Kestrel's 4 KiB blocks, so request bodies need fewer syscalls.</summary>
     private const int ReceiveSize = 16 * 1024;
 
-    private static readonly PipeOptions InputOptions = new(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
+    /// <summary>
+    /// The most the input pipe holds unread before the receive loop waits (beyond bytes a head or ClientHello reader
+    /// examined, which its own cap bounds): what a client can push ahead of its tunnel or of Kestrel's reads costs at
+    /// most this plus one receive per connection. The socket's kernel buffer still takes bursts.
+    /// </summary>
+    internal const int InputPauseBytes = 4 * ReceiveSize;
+
+    private static readonly PipeOptions InputOptions = new(pauseWriterThreshold: InputPauseBytes, resumeWriterThreshold: InputPauseBytes / 2, readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
     private static readonly PipeOptions OutputOptions = new(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
     private static long s_lastId;
 
@@ -40,6 +50,7 @@ internal sealed class EgressSocketConnection : ConnectionContext,
     private int _detached;
     private int _socketClosed;
     private int _reset;
+    private int _closedFired;
 
     public EgressSocketConnection(Socket socket)
     {
@@ -133,45 +144,37 @@ internal sealed class EgressSocketConnection : ConnectionContext,
         _output.Writer.Complete();
         await _sending;
 
-        byte[]? pending = null;
-        var length = 0;
+        // Completing the writer (the loop did already at a FIN or reset) makes the read below see every byte received:
+        // without it, a pipe whose bytes were all examined by a reader that waited for more (a ClientHello arriving
+        // in pieces) reads as empty. A FIN that already arrived stays visible: the socket's next receive returns 0.
+        _input.Writer.Complete();
         try
         {
             if (_input.Reader.TryRead(out var result))
             {
-                length = checked((int)result.Buffer.Length);
-                if (length > 0)
-                {
-                    pending = ArrayPool<byte>.Shared.Rent(length);
-                    result.Buffer.CopyTo(pending);
-                }
-
-                _input.Reader.AdvanceTo(result.Buffer.End);
+                return new DetachedSocket(_socket, _input.Reader, result.Buffer);
             }
         }
         catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException)
         {
-            return null; // the client reset while its head was handled
+            // the client reset while its head was handled
         }
 
-        // Both ends of both pipes complete, so the pipes give their segments back to the pool for the tunnel's
-        // lifetime. A FIN that already arrived stays visible: the socket's next receive returns 0.
-        _input.Writer.Complete();
         _input.Reader.Complete();
-        return new DetachedSocket(_socket, pending, length);
+        return null;
     }
 
     public override async ValueTask DisposeAsync()
     {
         _output.Writer.Complete();
-        _input.Reader.Complete();
+        if (!Detached)
+        {
+            _input.Reader.Complete(); // a detached socket's input belongs to its DetachedSocket
+        }
+
         CloseSocket();
         await _receiving;
         await _sending;
-        if (Detached)
-        {
-            _closed.Cancel();
-        }
 
         // The token sources have no timers and stay undisposed: a queued ConnectionClosed callback may still run.
     }
@@ -219,10 +222,9 @@ internal sealed class EgressSocketConnection : ConnectionContext,
         }
 
         await writer.CompleteAsync(error);
-        if (!Detached)
+        if (error is not null && !Detached)
         {
-            // Callbacks of ConnectionClosed run off this loop, as in Kestrel.
-            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Cancel(), _closed, preferLocal: false);
+            FireConnectionClosed(); // a reset; a FIN only ended the input
         }
     }
 
@@ -286,6 +288,16 @@ internal sealed class EgressSocketConnection : ConnectionContext,
         }
 
         _socket.Dispose();
+        FireConnectionClosed();
+    }
+
+    private void FireConnectionClosed()
+    {
+        if (Interlocked.Exchange(ref _closedFired, 1) == 0)
+        {
+            // Callbacks of ConnectionClosed run off the caller's loop, as in Kestrel.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Cancel(), _closed, preferLocal: false);
+        }
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

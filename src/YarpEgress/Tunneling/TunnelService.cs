@@ -23,7 +23,7 @@ internal sealed partial class TunnelService(
         try
         {
             var upstream = await connector.ConnectAsync(destination, drain.TunnelsClosing);
-            session.Opened(upstream.RemoteEndPoint?.ToString());
+            session.Opened(PeerOf(upstream, destination));
             LogOpened(logger, session.Id, session.Protocol, LogText.Escape(destination.ToString()), session.Upstream);
             return (upstream, null);
         }
@@ -32,6 +32,23 @@ internal sealed partial class TunnelService(
             session.ConnectFailed(ex);
             LogUpstreamFailed(logger, session.Id, session.Protocol, LogText.Escape(destination.ToString()), ex.Kind, LogText.Escape(ex.Message));
             return (null, ex);
+        }
+    }
+
+    /// <summary>
+    /// The dialed address. Reading it asks the kernel (getpeername), which fails once the upstream has reset the
+    /// connection it just accepted: that is a refused connection, and the socket is closed here.
+    /// </summary>
+    private static string? PeerOf(Socket upstream, Destination destination)
+    {
+        try
+        {
+            return upstream.RemoteEndPoint?.ToString();
+        }
+        catch (SocketException ex)
+        {
+            upstream.Dispose();
+            throw new UpstreamConnectException(ConnectFailureKind.Refused, $"{destination} reset the connection as soon as it was opened", ex);
         }
     }
 

@@ -40,6 +40,42 @@ internal sealed class TcpUpstream : IAsyncDisposable
 
     public static TcpUpstream Start(Func<Socket, Task> handler) => new(handler, 128);
 
+    /// <summary>Reads until the client's FIN, only then answers <c>got N bytes</c>, then sends its own FIN.</summary>
+    public static TcpUpstream AnswerOnFin() => new(async socket =>
+    {
+        var received = await ReadToEndAsync(socket);
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"got {received.Length} bytes"), SocketFlags.None);
+        socket.Shutdown(SocketShutdown.Send);
+    }, 128);
+
+    /// <summary>Every byte each connection receives up to the client's FIN (or a reset), one entry per connection.</summary>
+    public static (TcpUpstream Server, System.Threading.Channels.ChannelReader<byte[]> Received) Recording()
+    {
+        var received = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        var server = new TcpUpstream(async socket => received.Writer.TryWrite(await ReadToEndAsync(socket)), 128);
+        return (server, received.Reader);
+    }
+
+    /// <summary>What the peer sent until its FIN; until a reset, what arrived before it.</summary>
+    public static async Task<byte[]> ReadToEndAsync(Socket socket)
+    {
+        var all = new MemoryStream();
+        var buffer = new byte[16384];
+        try
+        {
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+            {
+                all.Write(buffer, 0, read);
+            }
+        }
+        catch (SocketException)
+        {
+        }
+
+        return all.ToArray();
+    }
+
     /// <summary>
     /// A listener that never accepts, its queue filled by <paramref name="fillers"/> so that further SYNs are dropped:
     /// connects to it hang until the caller's timeout, like a blackholed address, while staying on loopback.
