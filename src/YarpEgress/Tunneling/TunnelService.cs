@@ -48,7 +48,7 @@ internal sealed partial class TunnelService(
         catch (SocketException ex)
         {
             upstream.Dispose();
-            throw new UpstreamConnectException(ConnectFailureKind.Refused, $"{destination} reset the connection as soon as it was opened", ex);
+            throw new UpstreamConnectException(ConnectFailureKind.Refused, $"{destination} {UpstreamConnector.ResetAtOpen}", ex);
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed partial class UpstreamConnector(
     TimeProvider time,
     ILogger<UpstreamConnector> logger)
 {
+    /// <summary>The reason given when an upstream resets the connection it has just accepted.</summary>
+    public const string ResetAtOpen = "reset the connection as soon as it was opened";
+
     /// <param name="requested">The allowed destination; a matching route may send the dial to a fixed upstream.</param>
     public async ValueTask<Socket> ConnectAsync(Destination requested, CancellationToken cancellationToken)
     {
@@ -159,8 +162,14 @@ internal sealed partial class UpstreamConnector(
             throw new UpstreamConnectException(ConnectFailureKind.Timeout, $"connecting to {destination} timed out after {attemptTimeout.TotalSeconds:0.###} s per address");
         }
 
-        var kind = last == SocketError.ConnectionRefused ? ConnectFailureKind.Refused : ConnectFailureKind.Unreachable;
-        var what = kind == ConnectFailureKind.Refused ? "refused the connection" : $"is unreachable ({last})";
+        // A reset while the connect completes is the upstream accepting and resetting at once: a refusal too.
+        var kind = last is SocketError.ConnectionRefused or SocketError.ConnectionReset ? ConnectFailureKind.Refused : ConnectFailureKind.Unreachable;
+        var what = last switch
+        {
+            SocketError.ConnectionRefused => "refused the connection",
+            SocketError.ConnectionReset => ResetAtOpen,
+            _ => $"is unreachable ({last})",
+        };
         throw new UpstreamConnectException(kind, $"{destination} {what}");
     }
 

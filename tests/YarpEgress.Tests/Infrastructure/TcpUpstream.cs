@@ -56,6 +56,24 @@ internal sealed class TcpUpstream : IAsyncDisposable
         return (server, received.Reader);
     }
 
+    /// <summary>Reads up to the end of an HTTP head (CRLFCRLF), byte by byte, and returns it.</summary>
+    public static async Task<string> ReadHeadAsync(Socket socket)
+    {
+        var head = new List<byte>();
+        var one = new byte[1];
+        while (head.Count < 4 || head[^4] != '\r' || head[^3] != '\n' || head[^2] != '\r' || head[^1] != '\n')
+        {
+            if (await socket.ReceiveAsync(one, SocketFlags.None) == 0)
+            {
+                break;
+            }
+
+            head.Add(one[0]);
+        }
+
+        return System.Text.Encoding.ASCII.GetString([.. head]);
+    }
+
     /// <summary>What the peer sent until its FIN; until a reset, what arrived before it.</summary>
     public static async Task<byte[]> ReadToEndAsync(Socket socket)
     {
