@@ -23,7 +23,7 @@ internal sealed class EgressSocketConnection : ConnectionContext,
     IConnectionEndPointFeature, IConnectionSocketFeature, IMemoryPoolFeature, ISocketDetachFeature, IHttpResetFeature
 {
     /// <summary>The most one receive takes: bigger than Kestrel's 4 KiB blocks, so request bodies need fewer syscalls.</summary>
-    private const int ReceiveSize = 16 * 1024;
+    internal const int ReceiveSize = 16 * 1024;
 
     /// <summary>
     /// The most the input pipe holds unread before the receive loop waits (beyond bytes a head or ClientHello reader

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using YarpEgress.Transport;
+using YarpEgress.Tests.Infrastructure;
+using YarpEgress.Tests.Sni;
+using YarpEgress.Tunneling;
+
+namespace YarpEgress.Tests.Functional;
+
+/// <summary>
+/// What a client pushes before its tunnel is up waits in the gateway, and is bounded per connection: the transport's
+/// input pipe stops reading at <see cref="EgressSocketConnection.InputPauseBytes"/> (the kernel's socket buffer holds
+/// the rest), and the hand-over passes those bytes on without a copy. The upstream here is a parent proxy that answers
+/// only once the client can push no more, then reads slowly: every byte still arrives, in order.
+/// </summary>
+public sealed class HandOverBufferTests
+{
+    private const int HeadCap = 16384;
+
+    /// <summary>The most a connection may hold before its tunnel: the pipe's pause, one receive, and a peeked head or hello.</summary>
+    private const int Bound = EgressSocketConnection.InputPauseBytes + EgressSocketConnection.ReceiveSize + HeadCap;
+
+    private static byte Pattern(long i) => (byte)(i % 251);
+
+    [Theory]
+    [InlineData("connect")]
+    [InlineData("sni")]
+    public async Task Bytes_pushed_before_the_tunnel_is_up_stay_bounded_and_all_arrive(string path)
+    {
+        var clientStalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new TaskCompletionSource<(long Count, bool InOrder)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var prefix = path == "sni" ? ClientHelloSamples.ChromiumStyle("a.example.test") : [];
+        await using var parent = TcpUpstream.Start(async socket =>
+        {
+            await TcpUpstream.ReadHeadAsync(socket);
+            await clientStalled.Task; // the dial is slow: the client pushes all it can meanwhile
+            await socket.SendAsync("HTTP/1.1 200 Connection Established\r\n\r\n"u8.ToArray(), SocketFlags.None);
+            received.TrySetResult(await ReadSlowlyAsync(socket, prefix));
+        });
+        var handOvers = new ConcurrentQueue<long>();
+        await using var gateway = await TestGateway.StartAsync(new
+        {
+            Egress = new
+            {
+                Listeners = new object[]
+                {
+                    new { Name = "proxy", Address = "127.0.0.1", Port = 0, Protocol = "Http" },
+                    new { Name = "tls", Address = "127.0.0.1", Port = 0, Protocol = "Sni", UpstreamPort = 443 },
+                },
+                Admin = new { Address = "127.0.0.1", Port = 0 },
+                PrivateNetworks = new { Allow = new[] { "127.0.0.0/8" } },
+                Allow = new[] { new { Host = "a.example.test", Ports = new[] { "443" } } },
+                Limits = new { MaxRequestHeadBytes = HeadCap, MaxClientHelloBytes = HeadCap },
+                Routes = new[] { new { Host = "a.example.test", Via = $"http://127.0.0.1:{parent.Port}" } },
+            },
+        },
+            services => services.AddSingleton<ITunnelCopier>(sp => new RecordingCopier(new SocketTunnelCopier(TimeProvider.System), handOvers)));
+
+        using var client = await RawClient.ConnectAsync(path == "sni" ? gateway.EndPoint("tls") : gateway.Proxy);
+        await client.SendAsync(path == "sni" ? prefix : "CONNECT a.example.test:443 HTTP/1.1\r\n\r\n"u8.ToArray());
+        var pushed = await PushUntilStalledAsync(client.Socket);
+        clientStalled.SetResult();
+        client.Socket.Shutdown(SocketShutdown.Send);
+
+        var (count, inOrder) = await received.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(pushed, count);
+        Assert.True(inOrder);
+        var handedOver = Assert.Single(handOvers) - prefix.Length;
+        Assert.InRange(handedOver, EgressSocketConnection.InputPauseBytes - HeadCap, Bound); // filled to the pause, never past the bound
+    }
+
+    /// <summary>Sends the pattern until the gateway takes nothing more for a second; returns how much it took.</summary>
+    private static async Task<long> PushUntilStalledAsync(Socket socket)
+    {
+        var chunk = new byte[64 * 1024];
+        long total = 0;
+        socket.Blocking = false;
+        var quiet = 0;
+        while (quiet < 20)
+        {
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                chunk[i] = Pattern(total + i);
+            }
+
+            var sent = socket.Send(chunk, 0, chunk.Length, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+            {
+                quiet++;
+                await Task.Delay(50);
+                continue;
+            }
+
+            Assert.Equal(SocketError.Success, error);
+            total += sent;
+            quiet = 0;
+        }
+
+        socket.Blocking = true;
+        return total;
+    }
+
+    /// <summary>Reads 16 KiB at a time with pauses, up to the FIN, checking the pattern after the prefix.</summary>
+    private static async Task<(long Count, bool InOrder)> ReadSlowlyAsync(Socket socket, byte[] prefix)
+    {
+        var buffer = new byte[16384];
+        long offset = -prefix.Length;
+        var inOrder = true;
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+        {
+            for (var i = 0; i < read; i++, offset++)
+            {
+                inOrder &= offset < 0 ? buffer[i] == prefix[offset + prefix.Length] : buffer[i] == Pattern(offset);
+            }
+
+            await Task.Delay(1);
+        }
+
+        return (offset, inOrder);
+    }
+
+    /// <summary>The real copier, recording how many bytes each tunnel took over from the transport.</summary>
+    private sealed class RecordingCopier(ITunnelCopier inner, ConcurrentQueue<long> handOvers) : ITunnelCopier
+    {
+        public Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken)
+        {
+            if (client.Features.Get<ISocketDetachFeature>() is { } detach)
+            {
+                client.Features.Set<ISocketDetachFeature>(new RecordingDetach(detach, handOvers));
+            }
+
+            return inner.RelayAsync(client, clientSocket, upstream, meter, timeouts, cancellationToken);
+        }
+    }
+
+    private sealed class RecordingDetach(ISocketDetachFeature inner, ConcurrentQueue<long> handOvers) : ISocketDetachFeature
+    {
+        public async ValueTask<DetachedSocket?> DetachAsync()
+        {
+            var detached = await inner.DetachAsync();
+            handOvers.Enqueue(detached?.Pending.Length ?? -1);
+            return detached;
+        }
+    }
+}
