@@ -131,8 +131,14 @@ internal sealed class EgressSocketConnection : ConnectionContext,
 
     public async ValueTask<DetachedSocket?> DetachAsync()
     {
-        if (Interlocked.Exchange(ref _detached, 1) != 0 || Volatile.Read(ref _socketClosed) != 0)
+        if (Interlocked.Exchange(ref _detached, 1) != 0)
         {
+            return null;
+        }
+
+        if (Volatile.Read(ref _socketClosed) != 0)
+        {
+            _input.Reader.Complete(); // aborted meanwhile; the input is now this method's to give back
             return null;
         }
 

@@ -60,7 +60,7 @@ public sealed class HandOverBufferTests
 
         using var client = await RawClient.ConnectAsync(path == "sni" ? gateway.EndPoint("tls") : gateway.Proxy);
         await client.SendAsync(path == "sni" ? prefix : "CONNECT a.example.test:443 HTTP/1.1\r\n\r\n"u8.ToArray());
-        var pushed = await PushUntilStalledAsync(client.Socket);
+        var pushed = await StallingSender.PushUntilStalledAsync(client.Socket, Pattern);
         clientStalled.SetResult();
         client.Socket.Shutdown(SocketShutdown.Send);
 
@@ -69,37 +69,6 @@ public sealed class HandOverBufferTests
         Assert.True(inOrder);
         var handedOver = Assert.Single(handOvers) - prefix.Length;
         Assert.InRange(handedOver, EgressSocketConnection.InputPauseBytes - HeadCap, Bound); // filled to the pause, never past the bound
-    }
-
-    /// <summary>Sends the pattern until the gateway takes nothing more for a second; returns how much it took.</summary>
-    private static async Task<long> PushUntilStalledAsync(Socket socket)
-    {
-        var chunk = new byte[64 * 1024];
-        long total = 0;
-        socket.Blocking = false;
-        var quiet = 0;
-        while (quiet < 20)
-        {
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                chunk[i] = Pattern(total + i);
-            }
-
-            var sent = socket.Send(chunk, 0, chunk.Length, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock)
-            {
-                quiet++;
-                await Task.Delay(50);
-                continue;
-            }
-
-            Assert.Equal(SocketError.Success, error);
-            total += sent;
-            quiet = 0;
-        }
-
-        socket.Blocking = true;
-        return total;
     }
 
     /// <summary>Reads 16 KiB at a time with pauses, up to the FIN, checking the pattern after the prefix.</summary>

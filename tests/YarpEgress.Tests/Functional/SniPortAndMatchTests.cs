@@ -89,23 +89,7 @@ public sealed class SniPortAndMatchTests
     private static (TcpUpstream Server, TaskCompletionSource<byte[]> Received) RecordingUpstream()
     {
         var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var server = TcpUpstream.Start(async socket =>
-        {
-            var all = new MemoryStream();
-            var buffer = new byte[4096];
-            try
-            {
-                int read;
-                while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
-                {
-                    all.Write(buffer, 0, read);
-                }
-            }
-            finally
-            {
-                received.TrySetResult(all.ToArray());
-            }
-        });
+        var server = TcpUpstream.Start(async socket => received.TrySetResult(await TcpUpstream.ReadToEndAsync(socket)));
         return (server, received);
     }
 

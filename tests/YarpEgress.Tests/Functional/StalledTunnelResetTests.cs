@@ -74,32 +74,6 @@ public sealed class StalledTunnelResetTests : IAsyncLifetime
         return (client, await _accepted.Reader.ReadAsync(wait.Token));
     }
 
-    /// <summary>
-    /// Sends until the peer's side takes nothing more for a second: every buffer on the way is full, so the
-    /// gateway is waiting for the far side and is not reading this one.
-    /// </summary>
-    private static async Task PushUntilStalledAsync(Socket socket)
-    {
-        var chunk = new byte[64 * 1024];
-        socket.Blocking = false;
-        var quiet = 0;
-        while (quiet < 20)
-        {
-            socket.Send(chunk, 0, chunk.Length, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock)
-            {
-                quiet++;
-                await Task.Delay(50);
-                continue;
-            }
-
-            Assert.Equal(SocketError.Success, error);
-            quiet = 0;
-        }
-
-        socket.Blocking = true;
-    }
-
     private static void Reset(Socket socket)
     {
         socket.LingerState = new LingerOption(true, 0);
@@ -124,7 +98,7 @@ public sealed class StalledTunnelResetTests : IAsyncLifetime
     public async Task A_client_reset_ends_a_tunnel_whose_upstream_reads_nothing(string path)
     {
         var (client, upstream) = await OpenAsync(path);
-        await PushUntilStalledAsync(client.Socket);
+        await StallingSender.PushUntilStalledAsync(client.Socket);
         Reset(client.Socket);
 
         Assert.True(await Eventually.TrueAsync(() => WasReset(upstream), Bound)); // passed on as a reset
@@ -138,7 +112,7 @@ public sealed class StalledTunnelResetTests : IAsyncLifetime
     {
         _behaviour = async socket =>
         {
-            await PushUntilStalledAsync(socket);
+            await StallingSender.PushUntilStalledAsync(socket);
             Reset(socket);
         };
         var (client, _) = await OpenAsync(path);
