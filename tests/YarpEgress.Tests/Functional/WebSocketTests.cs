@@ -160,7 +160,7 @@ public sealed class WebSocketTests
     /// direction, nothing else", the transport's part); even then the upstream never sees the FIN (HttpClient's
     /// upgraded stream cannot half-close), so the connection stays until the upstream closes or TunnelIdle.
     /// </remarks>
-    [Fact(Skip = "needs the transport's FIN fix (issue 14, w2-tunnels): un-skip when it lands")]
+    [Fact]
     public async Task A_client_FIN_after_its_last_message_still_gets_the_upstream_answer()
     {
         await using var upstream = await WebSocketUpstream.StartAsync();
