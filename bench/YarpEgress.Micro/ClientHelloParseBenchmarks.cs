@@ -1,7 +1,7 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using YarpEgress.Bench;
-using YarpEgress.Sni;
+using YarpEgress.Tls;
 
 namespace YarpEgress.Micro;
 

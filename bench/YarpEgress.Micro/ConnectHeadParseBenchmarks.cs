@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using YarpEgress.Connect;
+using YarpEgress.Listeners.HttpConnect;
 
 namespace YarpEgress.Micro;
 

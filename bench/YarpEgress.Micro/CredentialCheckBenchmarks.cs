@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using YarpEgress.Authentication;
 using YarpEgress.Configuration;
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 using YarpEgress.Telemetry;
 
 namespace YarpEgress.Micro;

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using YarpEgress.Addressing;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
 

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Net;
 using BenchmarkDotNet.Attributes;
-using YarpEgress.Forwarding;
-using YarpEgress.ProxyHeaders;
+using YarpEgress.Listeners.ProxyHeaders;
+using YarpEgress.Policy.Headers;
 
 namespace YarpEgress.Micro;
 

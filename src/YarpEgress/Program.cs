@@ -1,3 +1,4 @@
+using YarpEgress.Cli;
 using YarpEgress.Hosting;
 
 // `YarpEgress hash-password` prints the hash of a password read from standard input, for Clients:N:ProxyPasswordHash.

@@ -1,8 +1,8 @@
 using System.Buffers;
-using YarpEgress.Connect;
+using YarpEgress.Addressing;
 using YarpEgress.Fuzz.Infrastructure;
 using YarpEgress.Fuzz.Policy;
-using YarpEgress.Policy;
+using YarpEgress.Listeners.HttpConnect;
 
 namespace YarpEgress.Fuzz.Connect;
 

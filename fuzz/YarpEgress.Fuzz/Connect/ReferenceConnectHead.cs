@@ -1,5 +1,5 @@
 using System.Text;
-using YarpEgress.Connect;
+using YarpEgress.Listeners.HttpConnect;
 
 namespace YarpEgress.Fuzz.Connect;
 

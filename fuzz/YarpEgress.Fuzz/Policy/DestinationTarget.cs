@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using YarpEgress.Addressing;
 using YarpEgress.Fuzz.Infrastructure;
 using YarpEgress.Policy;
 

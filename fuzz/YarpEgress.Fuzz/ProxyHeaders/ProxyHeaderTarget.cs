@@ -1,6 +1,6 @@
 using System.Buffers;
 using YarpEgress.Fuzz.Infrastructure;
-using YarpEgress.ProxyHeaders;
+using YarpEgress.Listeners.ProxyHeaders;
 
 namespace YarpEgress.Fuzz.ProxyHeaders;
 

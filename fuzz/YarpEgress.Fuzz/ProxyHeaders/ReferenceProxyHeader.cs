@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using YarpEgress.ProxyHeaders;
+using YarpEgress.Listeners.ProxyHeaders;
 
 namespace YarpEgress.Fuzz.ProxyHeaders;
 

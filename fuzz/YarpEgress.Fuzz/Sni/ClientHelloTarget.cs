@@ -1,6 +1,6 @@
 using System.Buffers;
 using YarpEgress.Fuzz.Infrastructure;
-using YarpEgress.Sni;
+using YarpEgress.Tls;
 
 namespace YarpEgress.Fuzz.Sni;
 

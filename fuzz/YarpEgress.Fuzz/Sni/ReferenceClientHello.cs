@@ -1,4 +1,4 @@
-using YarpEgress.Sni;
+using YarpEgress.Tls;
 
 namespace YarpEgress.Fuzz.Sni;
 

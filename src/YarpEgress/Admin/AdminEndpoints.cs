@@ -1,12 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using YarpEgress.Configuration;
-using YarpEgress.Hosting;
+using YarpEgress.Listeners;
 using YarpEgress.Telemetry;
 
 namespace YarpEgress.Admin;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using YarpEgress.Configuration;
-using YarpEgress.Hosting;
+using YarpEgress.Listeners;
 
 namespace YarpEgress.Admin;
 

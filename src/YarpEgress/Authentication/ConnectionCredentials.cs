@@ -1,7 +1,5 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Connections.Features;
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Authentication;
 

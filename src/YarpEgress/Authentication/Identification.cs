@@ -1,4 +1,4 @@
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Authentication;
 

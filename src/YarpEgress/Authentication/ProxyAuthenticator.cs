@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 using YarpEgress.Telemetry;
 
 namespace YarpEgress.Authentication;

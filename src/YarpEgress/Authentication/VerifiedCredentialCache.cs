@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Authentication;
 

@@ -1,9 +1,10 @@
 using System.Net;
-using YarpEgress.Admin;
-using YarpEgress.Forwarding;
+using YarpEgress.Addressing;
 using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
+using YarpEgress.Policy.Headers;
+using YarpEgress.Routing;
 using YarpEgress.Tls;
-using YarpEgress.Upstream;
 
 namespace YarpEgress.Configuration;
 

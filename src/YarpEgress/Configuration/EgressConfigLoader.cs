@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using YarpEgress.Telemetry;
 
 namespace YarpEgress.Configuration;

@@ -1,8 +1,9 @@
 using System.Net;
-using YarpEgress.Admin;
-using YarpEgress.Forwarding;
 using YarpEgress.Policy;
-using YarpEgress.Upstream;
+using YarpEgress.Policy.Clients;
+using YarpEgress.Policy.Headers;
+using YarpEgress.Routing;
+using YarpEgress.Tls;
 
 namespace YarpEgress.Configuration;
 

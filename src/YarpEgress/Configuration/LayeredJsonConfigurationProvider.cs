@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Unicode;
-using Microsoft.Extensions.Configuration;
 
 namespace YarpEgress.Configuration;
 

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Globalization;
 using System.Reflection;
-using Microsoft.Extensions.Configuration;
 
 namespace YarpEgress.Configuration;
 

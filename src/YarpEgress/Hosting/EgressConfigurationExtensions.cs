@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using YarpEgress.Configuration;
 
 namespace YarpEgress.Hosting;

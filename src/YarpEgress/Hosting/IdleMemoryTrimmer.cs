@@ -1,6 +1,4 @@
 using System.Runtime;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
 
 namespace YarpEgress.Hosting;

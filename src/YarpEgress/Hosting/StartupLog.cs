@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
+using YarpEgress.Listeners;
 
 namespace YarpEgress.Hosting;
 

@@ -1,3 +1,5 @@
+using YarpEgress.Addressing;
+using YarpEgress.Policy.Clients;
 namespace YarpEgress.Policy;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using YarpEgress.Addressing;
 namespace YarpEgress.Policy;
 
 /// <summary>

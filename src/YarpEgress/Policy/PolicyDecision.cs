@@ -1,3 +1,4 @@
+using YarpEgress.Addressing;
 namespace YarpEgress.Policy;
 
 /// <summary>The outcome of <see cref="EgressPolicy.Decide"/>: allowed, denied or reported, the rule that decided, and why in words.</summary>

@@ -1,4 +1,4 @@
-using System.Globalization;
+using YarpEgress.Addressing;
 
 namespace YarpEgress.Policy;
 
@@ -65,26 +65,6 @@ internal sealed class PortSet
         return new PortSet([.. ranges], string.Join(',', entries));
     }
 
-    public static bool TryParsePort(ReadOnlySpan<char> text, out int port)
-    {
-        port = 0;
-        if (text.IsEmpty || text.Length > 5)
-        {
-            return false;
-        }
-
-        foreach (var c in text)
-        {
-            if (!char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-        }
-
-        port = int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
-        return port is >= 1 and <= 65535;
-    }
-
     private static bool TryParseEntry(string entry, out (int Low, int High) range)
     {
         range = default;
@@ -92,7 +72,7 @@ internal sealed class PortSet
         var dash = text.IndexOf('-');
         if (dash < 0)
         {
-            if (!TryParsePort(text, out var port))
+            if (!PortNumber.TryParse(text, out var port))
             {
                 return false;
             }
@@ -101,7 +81,7 @@ internal sealed class PortSet
             return true;
         }
 
-        if (!TryParsePort(text[..dash].Trim(), out var low) || !TryParsePort(text[(dash + 1)..].Trim(), out var high) || low > high)
+        if (!PortNumber.TryParse(text[..dash].Trim(), out var low) || !PortNumber.TryParse(text[(dash + 1)..].Trim(), out var high) || low > high)
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using YarpEgress.Addressing;
 namespace YarpEgress.Policy;
 
 /// <summary>Rules of one kind: host rules in the label trie, address rules in order.</summary>

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
 
 namespace YarpEgress.Telemetry;

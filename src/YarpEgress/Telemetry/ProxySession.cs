@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using YarpEgress.Addressing;
 using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 using YarpEgress.Tunneling;
 using YarpEgress.Upstream;
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using YarpEgress.Transport;
 
 namespace YarpEgress.Tunneling;
 

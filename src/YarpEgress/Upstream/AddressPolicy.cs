@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using YarpEgress.Configuration;
-using YarpEgress.Hosting;
+using YarpEgress.Listeners;
 
 namespace YarpEgress.Upstream;
 

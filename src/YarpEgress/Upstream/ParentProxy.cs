@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
-using YarpEgress.Tunneling;
-using YarpEgress.Policy;
+using YarpEgress.Addressing;
+using YarpEgress.Transport;
 
 namespace YarpEgress.Upstream;
 

@@ -1,11 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using YarpEgress.Addressing;
 using YarpEgress.Configuration;
-using YarpEgress.Policy;
-using YarpEgress.Tunneling;
+using YarpEgress.Routing;
 using YarpEgress.Telemetry;
 
 namespace YarpEgress.Upstream;
@@ -87,7 +86,7 @@ internal sealed partial class UpstreamConnector(
         }
     }
 
-    private async ValueTask<IPAddress[]> ResolveAsync(Destination destination, Upstream.HostPins pins, CancellationToken cancellationToken)
+    private async ValueTask<IPAddress[]> ResolveAsync(Destination destination, HostPins pins, CancellationToken cancellationToken)
     {
         if (destination.Address is { } literal)
         {

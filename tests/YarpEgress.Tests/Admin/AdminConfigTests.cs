@@ -1,6 +1,6 @@
 using System.Text.Json;
 using YarpEgress.Configuration;
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Admin;

@@ -1,6 +1,6 @@
 using YarpEgress.Authentication;
 using YarpEgress.Configuration;
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Tests.Authentication;
 

@@ -1,5 +1,5 @@
 using YarpEgress.Configuration;
-using YarpEgress.Forwarding;
+using YarpEgress.Listeners.Http;
 
 namespace YarpEgress.Tests.Configuration;
 

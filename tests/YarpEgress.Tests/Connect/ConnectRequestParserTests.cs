@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using CsCheck;
-using YarpEgress.Connect;
+using YarpEgress.Listeners.HttpConnect;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Connect;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using YarpEgress.Connect;
+using YarpEgress.Listeners.HttpConnect;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Connect;

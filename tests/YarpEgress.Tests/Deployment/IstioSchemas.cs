@@ -33,7 +33,7 @@ internal sealed class IstioSchemas
 
     public IEnumerable<string> Kinds => _schemas.Keys;
 
-    /// <summary>Whether <paramref name="apiVersion"/>/<paramref name="kind"/> is an Istio kind these schemas know.</summary>
+    /// <summary>Whether <paramref name="apiVersion"/> is an Istio API group these schemas know.</summary>
     public static bool IsIstio(string apiVersion) => apiVersion.Contains(".istio.io/", StringComparison.Ordinal) && !apiVersion.StartsWith("install.", StringComparison.Ordinal);
 
     /// <summary>Every schema error of the object's spec, with the JSON pointer of the field; empty when valid.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using YarpEgress.Addressing;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
 using YarpEgress.Tests.Infrastructure;

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using YarpEgress.Forwarding;
+using YarpEgress.Policy.Headers;
 
 namespace YarpEgress.Tests.Forwarding;
 

@@ -2,8 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Functional;

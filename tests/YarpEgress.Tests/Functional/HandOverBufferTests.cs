@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
-using YarpEgress.Transport;
 using YarpEgress.Tests.Infrastructure;
 using YarpEgress.Tests.Sni;
+using YarpEgress.Transport;
 using YarpEgress.Tunneling;
 
 namespace YarpEgress.Tests.Functional;

@@ -1,9 +1,7 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Functional;

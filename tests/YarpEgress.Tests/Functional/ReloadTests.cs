@@ -1,6 +1,6 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Functional;

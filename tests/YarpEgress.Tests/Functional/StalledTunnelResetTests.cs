@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
 using YarpEgress.Tests.Infrastructure;
 using YarpEgress.Tests.Sni;
 

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Functional;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using YarpEgress.Authentication;
+using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Tests.Infrastructure;
 

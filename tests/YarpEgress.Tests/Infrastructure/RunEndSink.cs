@@ -1,5 +1,4 @@
 using Xunit.Abstractions;
-using Xunit.Sdk;
 
 namespace YarpEgress.Tests.Infrastructure;
 

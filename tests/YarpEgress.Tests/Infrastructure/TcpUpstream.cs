@@ -95,7 +95,7 @@ internal sealed class TcpUpstream : IAsyncDisposable
     }
 
     /// <summary>
-    /// A listener that never accepts, its queue filled by <paramref name="fillers"/> so that further SYNs are dropped:
+    /// A listener that never accepts, its queue filled by filler connections so that further SYNs are dropped:
     /// connects to it hang until the caller's timeout, like a blackholed address, while staying on loopback.
     /// </summary>
     public static async Task<(TcpUpstream Server, Socket[] Fillers)> BlackholeAsync()

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using YarpEgress.Configuration;
 using YarpEgress.Hosting;
+using YarpEgress.Listeners;
 
 namespace YarpEgress.Tests.Infrastructure;
 

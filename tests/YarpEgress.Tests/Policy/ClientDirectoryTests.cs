@@ -1,7 +1,6 @@
 using System.Net;
-using YarpEgress.Authentication;
 using YarpEgress.Configuration;
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Tests.Policy;
 

@@ -1,4 +1,4 @@
-using YarpEgress.Policy;
+using YarpEgress.Addressing;
 
 namespace YarpEgress.Tests.Policy;
 

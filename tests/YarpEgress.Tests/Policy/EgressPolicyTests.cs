@@ -1,3 +1,4 @@
+using YarpEgress.Addressing;
 using YarpEgress.Configuration;
 using YarpEgress.Policy;
 

@@ -1,4 +1,5 @@
 using CsCheck;
+using YarpEgress.Addressing;
 using YarpEgress.Policy;
 
 namespace YarpEgress.Tests.Policy;

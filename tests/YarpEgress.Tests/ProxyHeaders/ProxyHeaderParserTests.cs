@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using CsCheck;
-using YarpEgress.ProxyHeaders;
+using YarpEgress.Listeners.ProxyHeaders;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.ProxyHeaders;

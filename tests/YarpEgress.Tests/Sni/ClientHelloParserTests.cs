@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Net.Security;
 using CsCheck;
-using YarpEgress.Sni;
 using YarpEgress.Tests.Infrastructure;
+using YarpEgress.Tls;
 
 namespace YarpEgress.Tests.Sni;
 

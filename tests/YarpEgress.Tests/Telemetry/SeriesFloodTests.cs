@@ -1,7 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
-using YarpEgress.Policy;
+using YarpEgress.Policy.Clients;
 using YarpEgress.Tests.Infrastructure;
 using YarpEgress.Tests.Sni;
 

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using YarpEgress.Configuration;
-using YarpEgress.Hosting;
+using YarpEgress.Listeners;
 using YarpEgress.Upstream;
 
 namespace YarpEgress.Tests.Upstream;

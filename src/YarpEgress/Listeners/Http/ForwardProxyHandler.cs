@@ -1,0 +1,313 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Forwarder;
+using YarpEgress.Addressing;
+using YarpEgress.Authentication;
+using YarpEgress.Configuration;
+using YarpEgress.Proxying;
+using YarpEgress.Telemetry;
+using YarpEgress.Upstream;
+
+namespace YarpEgress.Listeners.Http;
+
+/// <summary>
+/// Serves plain-HTTP requests on HTTP listeners: an absolute-form target (<c>GET http://host/path</c>, what
+/// <c>HTTP_PROXY</c> clients send) or, unless the listener's <c>OriginForm</c> is <c>Refuse</c>, an origin-form one
+/// routed by its <c>Host</c> (<c>GET /path</c>, what an Istio sidecar sends) is checked against the allowlist and
+/// forwarded with YARP's <see cref="IHttpForwarder"/>; anything else is told, with a 400, that this is a proxy.
+/// </summary>
+internal sealed partial class ForwardProxyHandler(
+    IHttpForwarder forwarder,
+    ForwardingInvokers invokers,
+    EgressHttpTransformer transformer,
+    ProxyAuthenticator authenticator,
+    EgressTelemetry telemetry,
+    DrainCoordinator drain,
+    ILogger<ForwardProxyHandler> logger)
+{
+    private const string HttpScheme = "http://";
+    private const string GatewayMethods = "GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, PATCH";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var listener = context.Features.Get<EgressListenerFeature>()?.Name ?? "-";
+        var client = context.Connection.RemoteIpAddress is { } address ? new IPEndPoint(address, context.Connection.RemotePort) : null;
+        using var session = telemetry.Begin(listener, ProxyProtocol.Http, client);
+        try
+        {
+            await ForwardAsync(context, listener, session);
+        }
+        finally
+        {
+            session.StatusCode = context.Response.StatusCode;
+            context.Features.Get<RawConnectionHeader>()?.NextRequest();
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, string listener, ProxySession session)
+    {
+        // One snapshot for the whole request, and the pools dialed under its rules, held until the response is done.
+        using var pools = invokers.Acquire();
+        var snapshot = pools.Snapshot;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+        var originForm = snapshot.SettingsOf(listener).OriginForm == OriginFormMode.Forward;
+        if (!TryGetDestination(context.Request.Method, target, context.Request.Headers.Host, originForm, out var destination, out var refusal))
+        {
+            session.Rejected("bad_request", requested: null);
+            await WriteErrorAsync(context, refusal);
+            return;
+        }
+
+        if (HeaderValueCheck.FindControlCharacter(context.Request.Headers) is { } badHeader)
+        {
+            session.Rejected("bad_request", destination);
+            await WriteErrorAsync(context, ProxyError.BadRequest($"the value of header '{badHeader}' has a control character"));
+            return;
+        }
+
+        string? credentials = context.Request.Headers.ProxyAuthorization;
+        var identity = await authenticator.IdentifyAsync(snapshot.Clients, context.Connection.RemoteIpAddress, credentials,
+            credentials is null ? null : ConnectionCredentials.Of(context));
+        if (identity.Outcome != IdentificationOutcome.Identified)
+        {
+            var throttled = identity.Outcome == IdentificationOutcome.Throttled;
+            session.Rejected(throttled ? "auth_throttled" : "credentials_required", destination);
+            await WriteErrorAsync(context, throttled ? ProxyError.AuthenticationThrottled(context.Connection.RemoteIpAddress, identity.RetryAfter) : ProxyError.CredentialsRequired());
+            return;
+        }
+
+        var decision = session.Decide(snapshot.Policy, destination, identity.Client);
+        if (!decision.IsAllowed)
+        {
+            LogDenied(logger, session.Id, LogText.Escape(context.Request.Method), LogText.Escape(destination.ToString()), LogText.Escape(decision.Reason));
+            await WriteErrorAsync(context, ProxyError.Denied(decision));
+            return;
+        }
+
+        if (MaxForwards.EndsHere(context.Request))
+        {
+            await AnswerAsFinalRecipientAsync(context, session);
+            return;
+        }
+
+        CloseAfterFaultyFraming(context);
+
+        var invoker = pools.Plain;
+        var prefix = HttpScheme + destination;
+        if (snapshot.Routes.Find(destination) is { } route && (route.UpstreamTls || route.Via is not null))
+        {
+            // Leaves as HTTPS (the TLS invoker dials the route's target and wraps it in TLS; the URI only keys its
+            // pool), or through the parent proxy (the URI is the absolute-form target sent to it).
+            var dialTarget = route.DialTarget(destination);
+            context.Features.Set(new RoutedRequest(route, dialTarget, destination.Host));
+            invoker = pools.For(route);
+            prefix = route.UpstreamTls ? $"{HttpScheme}{destination.Host}:{dialTarget.Port}" : HttpScheme + dialTarget;
+            session.Opened(route.Via is { } via ? $"via {via}" : $"https://{dialTarget}");
+        }
+        else
+        {
+            session.Opened(upstream: null);
+        }
+
+        context.Request.Body = new MeteredStream(context.Request.Body, session);
+        context.Response.Body = new MeteredStream(context.Response.Body, session);
+
+        // An upgrade (WebSocket) is a tunnel after its 101: its bytes are counted, it may idle for TunnelIdle (YARP's
+        // activity timeout, which also bounds the wait for the 101) and lives at most TunnelLifetime.
+        using var upgrade = context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgradable
+            ? new UpgradedConnection(upgradable, session, context, telemetry.Time, snapshot.Timeouts.TunnelLifetime, drain.TunnelsClosing)
+            : null;
+        if (upgrade is not null)
+        {
+            context.Features.Set<IHttpUpgradeFeature>(upgrade);
+        }
+
+        var requestConfig = new ForwarderRequestConfig
+        {
+            ActivityTimeout = upgrade is null ? snapshot.Timeouts.HttpActivity : snapshot.Timeouts.TunnelIdle,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        DialedAddress.Current.Value = session; // this flow only: restored when this method returns
+        var error = await forwarder.SendAsync(context, prefix, invoker, requestConfig, transformer);
+        if (upgrade is { Upgraded: true })
+        {
+            UpgradeEnded(session, destination, upgrade, error);
+        }
+        else if (error != ForwarderError.None)
+        {
+            await ReportFailureAsync(context, session, destination, error);
+        }
+    }
+
+    /// <summary>How an upgraded connection ended, named as a tunnel's end is: a side leaving is not a failure.</summary>
+    private void UpgradeEnded(ProxySession session, Destination destination, UpgradedConnection upgrade, ForwarderError error)
+    {
+        session.End = upgrade.StopReason ?? error switch
+        {
+            ForwarderError.None => "closed",
+            ForwarderError.UpgradeActivityTimeout => "idle_timeout",
+            ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient => "client_reset",
+            ForwarderError.UpgradeRequestDestination or ForwarderError.UpgradeResponseDestination => "upstream_reset",
+            _ => "client_closed", // canceled: the client's connection went away
+        };
+        LogUpgradeEnded(logger, session.Id, destination.ToString(), session.End, error);
+    }
+
+    /// <summary>
+    /// RFC 9110 7.6.2: an OPTIONS or TRACE with <c>Max-Forwards: 0</c> is for the gateway itself. OPTIONS gets 200 with
+    /// the methods the gateway serves; TRACE gets 405: its echo would hand back to the page that sent it the request's
+    /// cookies and credentials (cross-site tracing), and nothing needs this gateway's own TRACE.
+    /// </summary>
+    private static Task AnswerAsFinalRecipientAsync(HttpContext context, ProxySession session)
+    {
+        if (HttpMethods.IsOptions(context.Request.Method))
+        {
+            context.Response.StatusCode = 200;
+            context.Response.Headers.Allow = GatewayMethods;
+            context.Response.ContentLength = 0;
+            return Task.CompletedTask;
+        }
+
+        session.End = "method_not_allowed";
+        return WriteErrorAsync(context, new ProxyError(405, "http_request_denied", "this gateway does not answer TRACE itself (Max-Forwards: 0)"));
+    }
+
+    /// <summary>
+    /// RFC 9112 6.1 and 6.3: after a request framed both by Transfer-Encoding and Content-Length (Kestrel keeps the
+    /// former and moves the latter to X-Content-Length), or an HTTP/1.0 request with Transfer-Encoding, the connection
+    /// is closed once the response is sent.
+    /// </summary>
+    private static void CloseAfterFaultyFraming(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        if (headers.ContainsKey("Transfer-Encoding") && (HttpProtocol.IsHttp10(context.Request.Protocol) || headers.ContainsKey("X-Content-Length")))
+        {
+            context.Response.OnStarting(static state =>
+            {
+                ((HttpResponse)state).Headers.Connection = "close";
+                return Task.CompletedTask;
+            }, context.Response);
+        }
+    }
+
+    /// <summary>Finds the destination of an absolute-form <c>http://</c> request target, or of an origin-form one by its Host.</summary>
+    internal static bool TryGetDestination(string method, string target, StringValues host, bool forwardOriginForm, out Destination destination, out ProxyError refusal)
+    {
+        destination = default;
+        refusal = default;
+        if (HttpMethods.IsConnect(method))
+        {
+            refusal = ProxyError.BadRequest("CONNECT must be the first request on a connection to this proxy; open a new connection for it");
+            return false;
+        }
+
+        if (forwardOriginForm && target.StartsWith('/'))
+        {
+            return OriginFormDestination.TryGet(host, out destination, out refusal);
+        }
+
+        if (!target.StartsWith(HttpScheme, StringComparison.OrdinalIgnoreCase))
+        {
+            refusal = ProxyError.BadRequest(target.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+                ? "https:// targets go through a CONNECT tunnel, not as plain requests"
+                : "this is an egress proxy: send absolute-form requests (GET http://host/path) or CONNECT host:port");
+            return false;
+        }
+
+        var rest = target.AsSpan(HttpScheme.Length);
+        var end = rest.IndexOfAny('/', '?', '#');
+        var authority = end < 0 ? rest : rest[..end];
+        if (authority.Contains('@'))
+        {
+            refusal = ProxyError.BadRequest("user information in the request target is not accepted");
+            return false;
+        }
+
+        if (!Destination.TryParse(authority, defaultPort: 80, out destination, out var error))
+        {
+            refusal = ProxyError.BadRequest(error);
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task ReportFailureAsync(HttpContext context, ProxySession session, Destination destination, ForwarderError error)
+    {
+        var exception = context.GetForwarderErrorFeature()?.Exception;
+        var connectFailure = FindConnectFailure(exception);
+        session.End = error switch
+        {
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => "client_reset",
+            ForwarderError.RequestTimedOut => "upstream_timeout",
+            _ => "upstream_error",
+        };
+        if (connectFailure is not null)
+        {
+            session.ConnectFailed(connectFailure);
+        }
+
+        LogForwardFailed(logger, session.Id, LogText.Escape(destination.ToString()), error, LogText.Escape(connectFailure?.Message ?? exception?.Message));
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var proxyError = connectFailure is not null
+            ? ProxyError.From(connectFailure)
+            : error == ForwarderError.RequestTimedOut
+                ? new ProxyError(504, "http_response_timeout", $"{destination} did not answer in time")
+                : new ProxyError(context.Response.StatusCode is >= 400 ? context.Response.StatusCode : 502, "http_protocol_error", $"forwarding to {destination} failed: {error}");
+        await WriteErrorAsync(context, proxyError);
+    }
+
+    private static UpstreamConnectException? FindConnectFailure(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is UpstreamConnectException failure)
+            {
+                return failure;
+            }
+        }
+
+        return null;
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, ProxyError error)
+    {
+        var body = Encoding.UTF8.GetBytes(error.Body);
+        context.Response.Clear();
+        context.Response.StatusCode = error.StatusCode;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.ContentLength = body.Length;
+        context.Response.Headers["Proxy-Status"] = error.ProxyStatusHeader;
+        if (error.StatusCode == 407)
+        {
+            context.Response.Headers.ProxyAuthenticate = ProxyError.Challenge;
+        }
+        else if (error.StatusCode == 405)
+        {
+            context.Response.Headers.Allow = GatewayMethods;
+        }
+
+        if (error.RetryAfterSeconds is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return context.Response.Body.WriteAsync(body).AsTask();
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "#{SessionId} {Method} {Destination} denied: {Reason}")]
+    private static partial void LogDenied(ILogger logger, long sessionId, string method, string destination, string reason);
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Debug, Message = "#{SessionId} upgraded connection to {Destination} ended: {End} ({Error})")]
+    private static partial void LogUpgradeEnded(ILogger logger, long sessionId, string destination, string end, ForwarderError error);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "#{SessionId} forwarding to {Destination} failed ({Error}): {Reason}")]
+    private static partial void LogForwardFailed(ILogger logger, long sessionId, string destination, ForwarderError error, string? reason);
+}
