@@ -59,15 +59,7 @@ internal sealed partial class TunnelService(
         {
             var timeouts = config.Current.Timeouts;
             var result = await copier.RelayAsync(client, clientSocket, upstream, session, new TunnelTimeouts(timeouts.TunnelIdle, timeouts.TunnelLifetime), drain.TunnelsClosing);
-            session.End = result.End switch
-            {
-                TunnelEnd.Closed => "closed",
-                TunnelEnd.ClientReset => "client_reset",
-                TunnelEnd.UpstreamReset => "upstream_reset",
-                TunnelEnd.IdleTimeout => "idle_timeout",
-                TunnelEnd.LifetimeExceeded => "lifetime_exceeded",
-                _ => "drained",
-            };
+            session.End = ConnectionEndWords.Of(result.End);
         }
     }
 

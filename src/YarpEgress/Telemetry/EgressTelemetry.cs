@@ -121,7 +121,7 @@ internal sealed class EgressTelemetry
         // The requested host and the ALPN are the client's bytes (raw when the request was unusable): escaped, as in every event.
         AccessLog.Write(_accessLog, session.Protocol, session.Listener, session.Client, session.ClientName ?? "-", LogText.Escape(session.HostLiteral), session.Port, session.Decision, session.Rule,
             session.StatusCode, LogText.Escape(session.Upstream), LogText.Escape(session.Alpn), session.BytesFromClient, session.BytesToClient, Math.Round(elapsed.TotalMilliseconds, 3),
-            session.End, session.StartTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            session.End.ToTag(), session.StartTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
     }
 
     private static string ClientAddress(string client) =>

@@ -68,8 +68,8 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
 
     public int? StatusCode { get; set; }
 
-    /// <summary>How it ended: closed, client_reset, upstream_reset, denied, bad_request, upstream_dns, ...</summary>
-    public string End { get; set; } = "closed";
+    /// <summary>How it ended; its word (<see cref="ConnectionEndWords.ToTag"/>) goes to the metrics and the access log.</summary>
+    public ConnectionEnd End { get; set; } = ConnectionEnd.Closed;
 
     public long BytesFromClient => Volatile.Read(ref _fromClient);
 
@@ -112,19 +112,19 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         });
         if (!decision.IsAllowed)
         {
-            End = "denied";
+            End = ConnectionEnd.Denied;
         }
     }
 
     /// <summary>Refused before the allowlist was asked (no usable credentials): the destination is known, no label for it.</summary>
-    public void Rejected(string end, in Destination requested)
+    public void Rejected(ConnectionEnd end, in Destination requested)
     {
         Port = requested.Port;
         Rejected(end, requested.Host);
     }
 
     /// <summary>Something the client sent could not be used (bad head, bad name); no destination label.</summary>
-    public void Rejected(string end, string? requested)
+    public void Rejected(ConnectionEnd end, string? requested)
     {
         End = end;
         Host ??= requested;
@@ -150,10 +150,9 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
 
     public void ConnectFailed(UpstreamConnectException failure)
     {
-        var kind = failure.KindName;
-        End = "upstream_" + kind;
+        End = failure.End;
         var tags = _tags;
-        tags.Add("kind", kind);
+        tags.Add("kind", failure.KindName);
         _owner.Metrics.ConnectFailures.Add(1, tags);
     }
 
@@ -174,7 +173,7 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         if (_opened)
         {
             var closed = _tags;
-            closed.Add("end", End);
+            closed.Add("end", End.ToTag());
             _owner.Metrics.Closed.Add(1, closed);
             _owner.Metrics.Duration.Record(elapsed.TotalSeconds, _tags);
         }

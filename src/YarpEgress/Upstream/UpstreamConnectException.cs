@@ -1,3 +1,5 @@
+using YarpEgress.Telemetry;
+
 namespace YarpEgress.Upstream;
 
 /// <summary>An upstream could not be reached; <see cref="Exception.Message"/> is fit to show the client.</summary>
@@ -15,7 +17,20 @@ internal sealed class UpstreamConnectException(ConnectFailureKind kind, string m
         _ => 502,
     };
 
-    /// <summary>The metrics and access-log word for the kind.</summary>
+    /// <summary>How a connection that failed so ends (<c>upstream_</c> and the kind's word).</summary>
+    public ConnectionEnd End => Kind switch
+    {
+        ConnectFailureKind.Dns => ConnectionEnd.UpstreamDns,
+        ConnectFailureKind.Refused => ConnectionEnd.UpstreamRefused,
+        ConnectFailureKind.Unreachable => ConnectionEnd.UpstreamUnreachable,
+        ConnectFailureKind.Timeout => ConnectionEnd.UpstreamTimeout,
+        ConnectFailureKind.AddressDenied => ConnectionEnd.UpstreamAddressDenied,
+        ConnectFailureKind.Tls => ConnectionEnd.UpstreamTls,
+        ConnectFailureKind.ParentProxy => ConnectionEnd.UpstreamParentProxy,
+        _ => ConnectionEnd.UpstreamCircuitOpen,
+    };
+
+    /// <summary>The metrics word for the kind (the <c>kind</c> label of <c>egress_upstream_connect_failures_total</c>).</summary>
     public string KindName => Kind switch
     {
         ConnectFailureKind.Dns => "dns",

@@ -55,14 +55,14 @@ internal sealed partial class ForwardProxyHandler(
         var originForm = snapshot.SettingsOf(listener).OriginForm == OriginFormMode.Forward;
         if (!TryGetDestination(context.Request.Method, target, context.Request.Headers.Host, originForm, out var destination, out var refusal))
         {
-            session.Rejected("bad_request", requested: null);
+            session.Rejected(ConnectionEnd.BadRequest, requested: null);
             await WriteErrorAsync(context, refusal);
             return;
         }
 
         if (HeaderValueCheck.FindControlCharacter(context.Request.Headers) is { } badHeader)
         {
-            session.Rejected("bad_request", destination);
+            session.Rejected(ConnectionEnd.BadRequest, destination);
             await WriteErrorAsync(context, ProxyError.BadRequest($"the value of header '{badHeader}' has a control character"));
             return;
         }
@@ -73,7 +73,7 @@ internal sealed partial class ForwardProxyHandler(
         if (identity.Outcome != IdentificationOutcome.Identified)
         {
             var throttled = identity.Outcome == IdentificationOutcome.Throttled;
-            session.Rejected(throttled ? "auth_throttled" : "credentials_required", destination);
+            session.Rejected(throttled ? ConnectionEnd.AuthThrottled : ConnectionEnd.CredentialsRequired, destination);
             await WriteErrorAsync(context, throttled ? ProxyError.AuthenticationThrottled(context.Connection.RemoteIpAddress, identity.RetryAfter) : ProxyError.CredentialsRequired());
             return;
         }
@@ -147,13 +147,13 @@ internal sealed partial class ForwardProxyHandler(
     {
         session.End = upgrade.StopReason ?? error switch
         {
-            ForwarderError.None => "closed",
-            ForwarderError.UpgradeActivityTimeout => "idle_timeout",
-            ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient => "client_reset",
-            ForwarderError.UpgradeRequestDestination or ForwarderError.UpgradeResponseDestination => "upstream_reset",
-            _ => "client_closed", // canceled: the client's connection went away
+            ForwarderError.None => ConnectionEnd.Closed,
+            ForwarderError.UpgradeActivityTimeout => ConnectionEnd.IdleTimeout,
+            ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient => ConnectionEnd.ClientReset,
+            ForwarderError.UpgradeRequestDestination or ForwarderError.UpgradeResponseDestination => ConnectionEnd.UpstreamReset,
+            _ => ConnectionEnd.ClientClosed, // canceled: the client's connection went away
         };
-        LogUpgradeEnded(logger, session.Id, destination.ToString(), session.End, error);
+        LogUpgradeEnded(logger, session.Id, destination.ToString(), session.End.ToTag(), error);
     }
 
     /// <summary>
@@ -171,7 +171,7 @@ internal sealed partial class ForwardProxyHandler(
             return Task.CompletedTask;
         }
 
-        session.End = "method_not_allowed";
+        session.End = ConnectionEnd.MethodNotAllowed;
         return WriteErrorAsync(context, new ProxyError(405, "http_request_denied", "this gateway does not answer TRACE itself (Max-Forwards: 0)"));
     }
 
@@ -241,9 +241,9 @@ internal sealed partial class ForwardProxyHandler(
         var connectFailure = FindConnectFailure(exception);
         session.End = error switch
         {
-            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => "client_reset",
-            ForwarderError.RequestTimedOut => "upstream_timeout",
-            _ => "upstream_error",
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => ConnectionEnd.ClientReset,
+            ForwarderError.RequestTimedOut => ConnectionEnd.UpstreamTimeout,
+            _ => ConnectionEnd.UpstreamError,
         };
         if (connectFailure is not null)
         {

@@ -14,7 +14,7 @@ internal sealed class UpgradedConnection(IHttpUpgradeFeature inner, ProxySession
 {
     private ITimer? _lifetime;
     private CancellationTokenRegistration _drain;
-    private string? _stopReason;
+    private int _stopReason = -1;
 
     public bool IsUpgradableRequest => inner.IsUpgradableRequest;
 
@@ -22,7 +22,7 @@ internal sealed class UpgradedConnection(IHttpUpgradeFeature inner, ProxySession
     public bool Upgraded { get; private set; }
 
     /// <summary>Set when the gateway, not a side, ended the connection: <c>lifetime_exceeded</c> or <c>drained</c>.</summary>
-    public string? StopReason => Volatile.Read(ref _stopReason);
+    public ConnectionEnd? StopReason => Volatile.Read(ref _stopReason) is var reason and >= 0 ? (ConnectionEnd)reason : null;
 
     public async Task<Stream> UpgradeAsync()
     {
@@ -30,16 +30,16 @@ internal sealed class UpgradedConnection(IHttpUpgradeFeature inner, ProxySession
         Upgraded = true;
         if (lifetime is { } max)
         {
-            _lifetime = time.CreateTimer(static state => ((UpgradedConnection)state!).Stop("lifetime_exceeded"), this, max, Timeout.InfiniteTimeSpan);
+            _lifetime = time.CreateTimer(static state => ((UpgradedConnection)state!).Stop(ConnectionEnd.LifetimeExceeded), this, max, Timeout.InfiniteTimeSpan);
         }
 
-        _drain = closing.Register(static state => ((UpgradedConnection)state!).Stop("drained"), this);
+        _drain = closing.Register(static state => ((UpgradedConnection)state!).Stop(ConnectionEnd.Drained), this);
         return new MeteredStream(stream, session);
     }
 
-    private void Stop(string reason)
+    private void Stop(ConnectionEnd reason)
     {
-        Interlocked.CompareExchange(ref _stopReason, reason, null);
+        Interlocked.CompareExchange(ref _stopReason, (int)reason, -1);
         context.Abort();
     }
 

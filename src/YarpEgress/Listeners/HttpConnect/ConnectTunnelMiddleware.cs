@@ -46,7 +46,7 @@ internal sealed partial class ConnectTunnelMiddleware(
         if (status is HeadParseStatus.UnsupportedScheme)
         {
             using var refused = telemetry.Begin(listener, ProxyProtocol.Http, context.RemoteEndPoint);
-            refused.Rejected("bad_request", requested: null);
+            refused.Rejected(ConnectionEnd.BadRequest, requested: null);
             await RefuseAsync(context, refused, error);
             return;
         }
@@ -58,7 +58,7 @@ internal sealed partial class ConnectTunnelMiddleware(
             return;
         }
 
-        session.Rejected(status == HeadParseStatus.Invalid && error.StatusCode == 408 ? "timeout" : "bad_request", requested: null);
+        session.Rejected(status == HeadParseStatus.Invalid && error.StatusCode == 408 ? ConnectionEnd.Timeout : ConnectionEnd.BadRequest, requested: null);
         await RefuseAsync(context, session, error);
     }
 
@@ -142,7 +142,7 @@ internal sealed partial class ConnectTunnelMiddleware(
     {
         if (!Destination.TryParse(request.Authority, defaultPort: null, out var destination, out var parseError))
         {
-            session.Rejected("bad_request", request.Authority);
+            session.Rejected(ConnectionEnd.BadRequest, request.Authority);
             await RefuseAsync(context, session, ProxyError.BadRequest($"CONNECT needs host:port: {parseError}"));
             return;
         }
@@ -152,7 +152,7 @@ internal sealed partial class ConnectTunnelMiddleware(
         if (identity.Outcome != IdentificationOutcome.Identified)
         {
             var throttled = identity.Outcome == IdentificationOutcome.Throttled;
-            session.Rejected(throttled ? "auth_throttled" : "credentials_required", destination);
+            session.Rejected(throttled ? ConnectionEnd.AuthThrottled : ConnectionEnd.CredentialsRequired, destination);
             await RefuseAsync(context, session, throttled ? ProxyError.AuthenticationThrottled(source, identity.RetryAfter) : ProxyError.CredentialsRequired());
             return;
         }
@@ -180,7 +180,7 @@ internal sealed partial class ConnectTunnelMiddleware(
         catch (SocketException)
         {
             upstream.Dispose();
-            session.End = "client_reset"; // the client left while the upstream was dialed
+            session.End = ConnectionEnd.ClientReset; // the client left while the upstream was dialed
             return;
         }
 
@@ -215,15 +215,15 @@ internal sealed partial class ConnectTunnelMiddleware(
 
         var (end, alert, reason) = read.Status switch
         {
-            ClientHelloStatus.Complete when name is null => ("sni_missing", TlsAlert.UnrecognizedName, "its ClientHello has no server name"),
-            ClientHelloStatus.Complete => ("sni_mismatch", TlsAlert.UnrecognizedName, $"its ClientHello names '{name}'"),
-            ClientHelloStatus.NotTls => ("not_tls", (byte)0, "it does not start with TLS, and its port is not in SniMatchExemptPorts"),
-            ClientHelloStatus.Incomplete when read.TimedOut => ("client_hello_timeout", (byte)0, read.Error),
-            ClientHelloStatus.Incomplete => ("client_reset", (byte)0, read.Error),
-            _ => ("bad_client_hello", TlsAlert.DecodeError, read.Error),
+            ClientHelloStatus.Complete when name is null => (ConnectionEnd.SniMissing, TlsAlert.UnrecognizedName, "its ClientHello has no server name"),
+            ClientHelloStatus.Complete => (ConnectionEnd.SniMismatch, TlsAlert.UnrecognizedName, $"its ClientHello names '{name}'"),
+            ClientHelloStatus.NotTls => (ConnectionEnd.NotTls, (byte)0, "it does not start with TLS, and its port is not in SniMatchExemptPorts"),
+            ClientHelloStatus.Incomplete when read.TimedOut => (ConnectionEnd.ClientHelloTimeout, (byte)0, read.Error),
+            ClientHelloStatus.Incomplete => (ConnectionEnd.ClientReset, (byte)0, read.Error),
+            _ => (ConnectionEnd.BadClientHello, TlsAlert.DecodeError, read.Error),
         };
         session.End = end;
-        LogSniCheckFailed(logger, session.Id, LogText.Escape(destination.ToString()), end, LogText.Escape(reason));
+        LogSniCheckFailed(logger, session.Id, LogText.Escape(destination.ToString()), end.ToTag(), LogText.Escape(reason));
         if (alert != 0)
         {
             await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(alert), time);

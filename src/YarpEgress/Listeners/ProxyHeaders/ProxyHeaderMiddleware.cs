@@ -99,7 +99,7 @@ internal sealed partial class ProxyHeaderMiddleware(EgressConfigStore config, Eg
     private async Task RefuseAsync(ConnectionContext context, string listener, bool tls, string reason, bool timedOut)
     {
         using var session = telemetry.Begin(listener, tls ? ProxyProtocol.Sni : ProxyProtocol.Http, context.RemoteEndPoint);
-        session.Rejected(timedOut ? "timeout" : "bad_proxy_header", requested: null);
+        session.Rejected(timedOut ? ConnectionEnd.Timeout : ConnectionEnd.BadProxyHeader, requested: null);
         LogRefused(logger, session.Id, listener, context.RemoteEndPoint?.ToString(), reason);
         if (tls)
         {

@@ -46,7 +46,7 @@ internal sealed partial class SniRouter(
             if (read.Status != ClientHelloStatus.Complete)
             {
                 LogBadClientHello(logger, session.Id, listener.Name, read.Status, LogText.Escape(read.Error));
-                session.Rejected(read.TimedOut ? "timeout" : "bad_client_hello", requested: null);
+                session.Rejected(read.TimedOut ? ConnectionEnd.Timeout : ConnectionEnd.BadClientHello, requested: null);
                 if (!read.TimedOut)
                 {
                     await RefuseAsync(context, read.Status == ClientHelloStatus.NotTls ? TlsAlert.HandshakeFailure : TlsAlert.DecodeError);
@@ -71,7 +71,7 @@ internal sealed partial class SniRouter(
                 await next(context); // Kestrel's TLS handshake, then OnTerminatedAsync
                 if (!route.HandshakeDone)
                 {
-                    session.End = "tls_handshake_failed";
+                    session.End = ConnectionEnd.TlsHandshakeFailed;
                 }
 
                 return;
@@ -167,7 +167,7 @@ internal sealed partial class SniRouter(
         var name = hello.ServerName ?? listener.DefaultHost;
         if (name is null)
         {
-            session.Rejected("no_server_name", requested: null);
+            session.Rejected(ConnectionEnd.NoServerName, requested: null);
             LogRefused(logger, session.Id, listener.Name, "(none)", "the ClientHello has no server name and the listener no DefaultHost");
             return false;
         }
@@ -175,7 +175,7 @@ internal sealed partial class SniRouter(
         var defaultPort = listener.UpstreamPort ?? (listener.Port != 0 ? listener.Port : (context.LocalEndPoint as IPEndPoint)?.Port ?? 443);
         if (!Destination.TryParse(name, defaultPort, out destination, out var error))
         {
-            session.Rejected("bad_server_name", name);
+            session.Rejected(ConnectionEnd.BadServerName, name);
             LogRefused(logger, session.Id, listener.Name, LogText.Escape(name), LogText.Escape(error));
             return false;
         }
@@ -190,7 +190,7 @@ internal sealed partial class SniRouter(
         // A TLS connection carries no proxy credentials: clients that need them do not match here.
         if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as IPEndPoint)?.Address, out var client))
         {
-            session.Rejected("credentials_required", destination);
+            session.Rejected(ConnectionEnd.CredentialsRequired, destination);
             LogRefused(logger, session.Id, listener.Name, name, "its client must authenticate, which a TLS connection cannot");
             return false;
         }
