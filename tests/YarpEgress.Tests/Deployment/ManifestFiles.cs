@@ -5,7 +5,10 @@ using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Deployment;
 
-/// <summary>Every YAML document under k8s/ as written (patches and examples included), with its file and folder.</summary>
+/// <summary>
+/// Every YAML document under k8s/ as written (patches and examples included), with its file and folder; promtool's
+/// unit-test files (<c>*.test.yaml</c>, no Kubernetes objects) are PromtoolTests' own.
+/// </summary>
 internal static partial class ManifestFiles
 {
     public sealed record Document(string File, string Text, JsonObject Json)
@@ -34,7 +37,7 @@ internal static partial class ManifestFiles
     private static List<Document> Load()
     {
         var documents = new List<Document>();
-        foreach (var file in Directory.GetFiles(RepositoryFiles.PathOf("k8s"), "*.yaml", SearchOption.AllDirectories).Order())
+        foreach (var file in Directory.GetFiles(RepositoryFiles.PathOf("k8s"), "*.yaml", SearchOption.AllDirectories).Where(f => !f.EndsWith(".test.yaml", StringComparison.Ordinal)).Order())
         {
             var text = System.IO.File.ReadAllText(file);
             var stream = new YamlStream();
