@@ -12,20 +12,25 @@ namespace YarpEgress.Tests.Deployment;
 /// </summary>
 internal static partial class Kustomize
 {
-    /// <summary>The folders with a kustomization.yaml: the base and every recipe that has Istio objects.</summary>
+    /// <summary>The folders with a kustomization.yaml that renders alone (no Component): the base and every recipe that has Istio objects.</summary>
     public static IReadOnlyList<string> Folders { get; } = [.. Directory
         .GetFiles(RepositoryFiles.PathOf("k8s"), "kustomization.yaml", SearchOption.AllDirectories)
+        .Where(f => !ComponentKind().IsMatch(File.ReadAllText(f)))
         .Select(f => Path.GetRelativePath(RepositoryFiles.Root, Path.GetDirectoryName(f)!))
-        .Where(f => !f.Contains("components", StringComparison.Ordinal))
         .Order()];
 
-    /// <summary>The components, each rendered with the base (cert-manager needs tcp-over-tls), and all together.</summary>
+    /// <summary>
+    /// The components (k8s/components/*, and k8s/observability), each rendered with the base (cert-manager needs
+    /// tcp-over-tls), the monitors with the sidecar they have a case for, and all together.
+    /// </summary>
     public static IReadOnlyList<string[]> ComponentSets { get; } =
     [
         ["istio-sidecar"],
         ["tcp-over-tls"],
         ["tcp-over-tls", "cert-manager"],
-        ["istio-sidecar", "tcp-over-tls", "cert-manager"],
+        ["observability"],
+        ["istio-sidecar", "observability"],
+        ["istio-sidecar", "tcp-over-tls", "cert-manager", "observability"],
     ];
 
     private static readonly ConcurrentDictionary<string, Lazy<Task<Rendered>>> Cache = new();
@@ -45,7 +50,7 @@ internal static partial class Kustomize
         {
             var k8s = Path.GetRelativePath(overlay, RepositoryFiles.PathOf("k8s"));
             await File.WriteAllTextAsync(Path.Combine(overlay, "kustomization.yaml"),
-                $"resources:\n  - {k8s}\ncomponents:\n{string.Concat(components.Select(c => $"  - {k8s}/components/{c}\n"))}");
+                $"resources:\n  - {k8s}\ncomponents:\n{string.Concat(components.Select(c => $"  - {k8s}/{ComponentFolder(c)}\n"))}");
             return await RenderAsync(name, overlay);
         }
         finally
@@ -53,6 +58,10 @@ internal static partial class Kustomize
             Directory.Delete(overlay, recursive: true);
         }
     }
+
+    /// <summary>A component's folder under k8s/: <c>components/NAME</c>, or <c>NAME</c> for one of its own (observability).</summary>
+    private static string ComponentFolder(string component) =>
+        Directory.Exists(RepositoryFiles.PathOf("k8s", "components", component)) ? $"components/{component}" : component;
 
     private static async Task<Rendered> RenderAsync(string name, string directory)
     {
@@ -77,4 +86,7 @@ internal static partial class Kustomize
 
     [GeneratedRegex(@"^---\s*$", RegexOptions.Multiline)]
     private static partial Regex DocumentSeparator();
+
+    [GeneratedRegex(@"^kind:\s*Component\s*$", RegexOptions.Multiline)]
+    private static partial Regex ComponentKind();
 }

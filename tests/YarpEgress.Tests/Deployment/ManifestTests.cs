@@ -26,6 +26,8 @@ public sealed class ManifestTests
     {
         ["Kustomization"] = "kubectl kustomize", ["Component"] = "kubectl kustomize",
         ["IstioOperator"] = "MeshRules.RegistryOnly", ["Certificate"] = "GatewayManifestTests",
+        ["ServiceMonitor"] = "ObservabilityManifestTests", ["PodMonitor"] = "ObservabilityManifestTests",
+        ["PrometheusRule"] = "ObservabilityManifestTests, PromtoolTests",
     };
 
     /// <summary>Every folder with a kustomization, and the base with each set of components.</summary>
