@@ -43,14 +43,17 @@ internal static partial class Kustomize
     public static Task<Rendered> BaseWithAsync(params string[] components) =>
         Cache.GetOrAdd("k8s+" + string.Join('+', components), name => new(() => RenderOverlayAsync(name, components))).Value;
 
-    private static async Task<Rendered> RenderOverlayAsync(string name, string[] components)
+    private static Task<Rendered> RenderOverlayAsync(string name, string[] components) => OverlayAsync(name, root =>
+        $"resources:\n  - {root}/k8s\ncomponents:\n{string.Concat(components.Select(c => $"  - {root}/k8s/{ComponentFolder(c)}\n"))}");
+
+    /// <summary>An overlay of one's own: <paramref name="kustomization"/> gets the repository root relative to the overlay.</summary>
+    public static async Task<Rendered> OverlayAsync(string name, Func<string, string> kustomization)
     {
         var overlay = Directory.CreateTempSubdirectory("yarpegress-kustomize-").FullName;
         try
         {
-            var k8s = Path.GetRelativePath(overlay, RepositoryFiles.PathOf("k8s"));
-            await File.WriteAllTextAsync(Path.Combine(overlay, "kustomization.yaml"),
-                $"resources:\n  - {k8s}\ncomponents:\n{string.Concat(components.Select(c => $"  - {k8s}/{ComponentFolder(c)}\n"))}");
+            var root = Path.GetRelativePath(overlay, RepositoryFiles.Root);
+            await File.WriteAllTextAsync(Path.Combine(overlay, "kustomization.yaml"), kustomization(root));
             return await RenderAsync(name, overlay);
         }
         finally
