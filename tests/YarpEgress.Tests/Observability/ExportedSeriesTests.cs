@@ -32,6 +32,23 @@ public sealed class ExportedSeriesTests(TrafficScrape traffic) : IClassFixture<T
     }
 
     [Fact]
+    public void Every_label_a_legend_or_an_annotation_prints_is_on_the_series_it_prints()
+    {
+        Assert.True(ObservabilityFiles.PrintedLabels.Count(p => p.Labels.Length > 0) >= 20);
+        var problems = new List<string>();
+        foreach (var (where, expression, labels) in ObservabilityFiles.PrintedLabels)
+        {
+            var selectors = PromQl.Selectors(expression);
+            var available = selectors.SelectMany(s => s.Labels)
+                .Concat(selectors.SelectMany(s => traffic.Scrape.Series(s.Metric)).SelectMany(l => l.Keys))
+                .Concat(ExportedSeries.TargetLabels).Concat(ExportedSeries.NotYetExported).ToHashSet();
+            problems.AddRange(labels.Where(l => !available.Contains(l)).Select(l => $"{where}: prints {l}, which {expression} does not have"));
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
     public void Only_the_identity_labels_of_17_are_allowed_without_being_exported_and_the_dashboard_uses_them()
     {
         // The allowance goes once Kubernetes identity exports them: then this fails, and the allowance is removed.

@@ -29,6 +29,20 @@ internal static partial class ObservabilityFiles
         .. Dashboard.Items("templating", "list").Where(v => v.Text("type") == "query").Select(v => ($"dashboard variable {v.Text("name")}", VariableQuery(v))),
     ];
 
+    /// <summary>
+    /// The labels that legends, annotation texts and alert annotations print (<c>{{destination_host}}</c>,
+    /// <c>{{ $labels.pod }}</c>), with the expression whose result they print.
+    /// </summary>
+    public static IReadOnlyList<(string Where, string Expression, string[] Labels)> PrintedLabels { get; } =
+    [
+        .. Rules.Select(r => ($"rule {r.Text("alert")}", r.Text("expr")!, Printed(RuleLabel(), r.At("annotations")?.ToJsonString()))),
+        .. Dashboard.Items("panels").SelectMany(p => p.Items("targets").Select(t => ($"panel {p.Text("title")}", t.Text("expr")!, Printed(LegendLabel(), t.Text("legendFormat"))))),
+        .. Dashboard.Items("annotations", "list").Select(a => ($"annotation {a.Text("name")}", a.Text("expr")!, Printed(LegendLabel(), $"{a.Text("titleFormat")} {a.Text("textFormat")}"))),
+    ];
+
+    private static string[] Printed(Regex pattern, string? text) =>
+        text is null ? [] : [.. pattern.Matches(text).Select(m => m.Groups["label"].Value).Distinct()];
+
     /// <summary>Every <c>expr</c> anywhere in the dashboard (panels, rows, annotations), with its JSON path.</summary>
     private static IEnumerable<(string, string)> DashboardExpressions(JsonNode? node, string path) => node switch
     {
@@ -50,6 +64,12 @@ internal static partial class ObservabilityFiles
         Assert.True(match.Success, $"dashboard variable {variable.Text("name")}: only label_values(selector, label) is checked, got '{query}'");
         return $"count by ({match.Groups["label"].Value}) ({match.Groups["selector"].Value})";
     }
+
+    [GeneratedRegex(@"\{\{\s*(?<label>[A-Za-z_][A-Za-z0-9_]*)\s*\}\}")]
+    private static partial Regex LegendLabel();
+
+    [GeneratedRegex(@"\$labels\.(?<label>[A-Za-z_][A-Za-z0-9_]*)")]
+    private static partial Regex RuleLabel();
 
     [GeneratedRegex(@"^\s*label_values\((?<selector>.+),\s*(?<label>[A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")]
     private static partial Regex LabelValues();

@@ -1,17 +1,5 @@
 namespace YarpEgress.Tests.Observability;
 
-internal enum PromQlTokenKind
-{
-    Identifier,
-    Number,
-    String,
-    Variable,
-    Range,
-    Punctuation,
-    Operator,
-    End,
-}
-
 /// <summary>A token of a PromQL expression; a string's text is unquoted, a range's (<c>[5m:1m]</c>) is its content.</summary>
 internal readonly record struct PromQlToken(PromQlTokenKind Kind, string Text, int Position)
 {
