@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using YarpEgress.Addressing;
 using YarpEgress.Configuration;
+using YarpEgress.Configuration.Compilation;
 using YarpEgress.Policy;
 
 namespace YarpEgress.Micro;

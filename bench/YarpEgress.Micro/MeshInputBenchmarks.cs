@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using BenchmarkDotNet.Attributes;
+using YarpEgress.Configuration.Compilation;
 using YarpEgress.Listeners.ProxyHeaders;
 using YarpEgress.Policy.Headers;
 
@@ -14,7 +15,7 @@ namespace YarpEgress.Micro;
 [MemoryDiagnoser]
 public class MeshInputBenchmarks
 {
-    private readonly HeaderStripList _strip = HeaderStripList.Compile(["x-envoy-*", "x-forwarded-client-cert"], "bench", []);
+    private readonly HeaderStripList _strip = HeaderStripList.Compile(["x-envoy-*", "x-forwarded-client-cert"], new ConfigErrors([], "bench"));
     private readonly HttpRequestMessage _plain = new();
     private ReadOnlySequence<byte> _v1;
     private ReadOnlySequence<byte> _v2;

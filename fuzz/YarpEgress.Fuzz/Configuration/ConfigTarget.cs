@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 using YarpEgress.Fuzz.Infrastructure;
 
 namespace YarpEgress.Fuzz.Configuration;

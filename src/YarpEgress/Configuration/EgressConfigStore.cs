@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Primitives;
+using YarpEgress.Configuration.Loading;
 
 namespace YarpEgress.Configuration;
 

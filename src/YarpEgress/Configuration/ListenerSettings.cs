@@ -38,24 +38,4 @@ internal sealed class ListenerSettings(OriginFormMode originForm, IReadOnlyList<
 
         return false;
     }
-
-    /// <summary>Validates <c>OriginForm</c> and <c>ProxyProtocol</c> of every listener, by listener name.</summary>
-    public static Dictionary<string, ListenerSettings> Compile(List<ListenerOptions> listeners, string root, List<string> errors)
-    {
-        var settings = new Dictionary<string, ListenerSettings>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < listeners.Count; i++)
-        {
-            var listener = listeners[i];
-            var key = $"{root}:Listeners:{i}";
-            if (listener.OriginForm is not null && listener.Protocol != ListenerProtocol.Http)
-            {
-                errors.Add($"{key}:OriginForm: applies to Http listeners only");
-            }
-
-            var sources = EgressConfigCompiler.ParseNetworks(listener.ProxyProtocol?.TrustedSources ?? [], $"{key}:ProxyProtocol:TrustedSources", errors);
-            settings.TryAdd(listener.Name, new ListenerSettings(listener.OriginForm ?? OriginFormMode.Forward, sources));
-        }
-
-        return settings;
-    }
 }

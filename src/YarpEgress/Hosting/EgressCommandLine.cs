@@ -1,4 +1,4 @@
-using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 
 namespace YarpEgress.Hosting;
 

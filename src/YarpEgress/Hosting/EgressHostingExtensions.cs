@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
 using YarpEgress.Admin;
 using YarpEgress.Authentication;
+using YarpEgress.Configuration.Loading;
 using YarpEgress.Configuration;
 using YarpEgress.Listeners;
 using YarpEgress.Listeners.Http;

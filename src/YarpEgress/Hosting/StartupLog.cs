@@ -1,3 +1,4 @@
+using YarpEgress.Configuration.Loading;
 using YarpEgress.Configuration;
 using YarpEgress.Listeners;
 

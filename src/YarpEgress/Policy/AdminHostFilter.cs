@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using YarpEgress.Addressing;
+using YarpEgress.Diagnostics;
 
 namespace YarpEgress.Policy;
 
@@ -25,7 +26,8 @@ internal sealed class AdminHostFilter
         _any = any;
     }
 
-    public static AdminHostFilter Parse(List<string> entries, string key, List<string> errors)
+    /// <summary>Each entry that is no host name adds an error at its index.</summary>
+    public static AdminHostFilter Parse(List<string> entries, IErrorSink errors)
     {
         var names = new HashSet<string>(StringComparer.Ordinal) { Localhost };
         var any = false;
@@ -46,7 +48,7 @@ internal sealed class AdminHostFilter
             }
             else
             {
-                errors.Add($"{key}:{i}: '{entries[i]}' is not a host name ({error}); list exact names, or \"*\" for any");
+                errors.Add(i, $"'{entries[i]}' is not a host name ({error}); list exact names, or \"*\" for any");
             }
         }
 

@@ -1,4 +1,5 @@
 using YarpEgress.Addressing;
+using YarpEgress.Diagnostics;
 
 namespace YarpEgress.Policy;
 
@@ -32,8 +33,8 @@ internal sealed class PortSet
         return false;
     }
 
-    /// <summary>Parses entries such as <c>443</c> or <c>8000-8100</c>; each bad entry adds one error naming its index.</summary>
-    public static PortSet? Parse(IReadOnlyList<string> entries, string keyPath, List<string> errors)
+    /// <summary>Parses entries such as <c>443</c> or <c>8000-8100</c>; each bad entry adds one error at its index.</summary>
+    public static PortSet? Parse(IReadOnlyList<string> entries, IErrorSink errors)
     {
         var ranges = new List<(int, int)>(entries.Count);
         var ok = true;
@@ -45,7 +46,7 @@ internal sealed class PortSet
             }
             else
             {
-                errors.Add($"{keyPath}:{i}: '{entries[i]}' is not a port (1-65535) or a port range such as 8000-8100");
+                errors.Add(i, $"'{entries[i]}' is not a port (1-65535) or a port range such as 8000-8100");
                 ok = false;
             }
         }
@@ -57,7 +58,7 @@ internal sealed class PortSet
 
         if (ranges.Count == 0)
         {
-            errors.Add($"{keyPath}: the list is empty; leave it out for the default ports");
+            errors.Add("the list is empty; leave it out for the default ports");
             return null;
         }
 

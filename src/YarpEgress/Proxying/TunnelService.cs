@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using YarpEgress.Addressing;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 using YarpEgress.Listeners;
 using YarpEgress.Telemetry;
 using YarpEgress.Tunneling;

@@ -1,5 +1,6 @@
 using System.Net;
 using YarpEgress.Addressing;
+using YarpEgress.Diagnostics;
 
 namespace YarpEgress.Routing;
 
@@ -15,15 +16,15 @@ internal sealed class HostPins
     /// <summary>Looks up a normalized host name.</summary>
     public bool TryGet(string host, out IPAddress[] addresses) => _pins.TryGetValue(host, out addresses!);
 
-    public static HostPins Parse(IReadOnlyDictionary<string, string> entries, string keyPath, List<string> errors)
+    /// <summary>Each bad entry adds errors at its name.</summary>
+    public static HostPins Parse(IReadOnlyDictionary<string, string> entries, IErrorSink errors)
     {
         var pins = new Dictionary<string, IPAddress[]>(StringComparer.Ordinal);
         foreach (var (name, value) in entries)
         {
-            var key = $"{keyPath}:{name}";
             if (!HostName.TryNormalize(name, wildcards: false, out var host, out var error))
             {
-                errors.Add($"{key}: '{name}' is not a valid host name: {error}");
+                errors.Add(name, $"'{name}' is not a valid host name: {error}");
                 continue;
             }
 
@@ -36,19 +37,19 @@ internal sealed class HostPins
                 }
                 else
                 {
-                    errors.Add($"{key}: '{part}' is not an IP address");
+                    errors.Add(name, $"'{part}' is not an IP address");
                 }
             }
 
             if (addresses.Count == 0)
             {
-                errors.Add($"{key}: give one or more IP addresses, comma-separated");
+                errors.Add(name, "give one or more IP addresses, comma-separated");
                 continue;
             }
 
             if (!pins.TryAdd(host, [.. addresses]))
             {
-                errors.Add($"{key}: '{host}' is pinned twice");
+                errors.Add(name, $"'{host}' is pinned twice");
             }
         }
 

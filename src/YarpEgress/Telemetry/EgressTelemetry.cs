@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 
 namespace YarpEgress.Telemetry;
 

@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using YarpEgress.Diagnostics;
 
 namespace YarpEgress.Tls;
 
 /// <summary>Trust anchored in CAs from a PEM file: loading them (with config errors) and checking a chain against them.</summary>
 internal static class CertificateTrust
 {
-    /// <summary>Loads the CA certificates of a PEM file; a missing file or one with no certificate is an error at <paramref name="key"/>.</summary>
-    public static X509Certificate2Collection? LoadCas(string path, string key, List<string> errors)
+    /// <summary>Loads the CA certificates of a PEM file; a missing file or one with no certificate is an error at the sink's key.</summary>
+    public static X509Certificate2Collection? LoadCas(string path, IErrorSink errors)
     {
         try
         {
@@ -18,11 +19,11 @@ internal static class CertificateTrust
                 return cas;
             }
 
-            errors.Add($"{key}: '{path}' holds no PEM certificate");
+            errors.Add($"'{path}' holds no PEM certificate");
         }
         catch (Exception ex) when (ex is IOException or CryptographicException or UnauthorizedAccessException)
         {
-            errors.Add($"{key}: cannot load '{path}': {ex.Message}");
+            errors.Add($"cannot load '{path}': {ex.Message}");
         }
 
         return null;

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 
 namespace YarpEgress.Tls;
 
@@ -13,21 +13,26 @@ internal sealed class TlsTermination(SslStreamCertificateContext certificate, X5
     /// <summary>When set, clients must present a certificate that chains to one of these.</summary>
     public X509Certificate2Collection? ClientCas { get; } = clientCas;
 
-    /// <summary>Loads the PEM files named by <paramref name="options"/>; each problem is an error at <paramref name="key"/>.</summary>
-    public static TlsTermination? Load(SniTlsOptions options, string key, List<string> errors)
+    /// <summary>
+    /// Loads the PEM certificate (with its chain), its key and, when given, the CAs that client certificates must chain
+    /// to; each problem is an error at its key (<c>CertificatePath</c>, <c>KeyPath</c>, <c>ClientCaPath</c>) below the sink's.
+    /// </summary>
+    public static TlsTermination? Load(string? certificatePath, string? keyPath, string? clientCaPath, IErrorSink errors)
     {
-        var before = errors.Count;
-        if (string.IsNullOrWhiteSpace(options.CertificatePath))
+        var complete = true;
+        if (string.IsNullOrWhiteSpace(certificatePath))
         {
-            errors.Add($"{key}:CertificatePath: Terminate mode needs a PEM certificate");
+            errors.Add("CertificatePath", "Terminate mode needs a PEM certificate");
+            complete = false;
         }
 
-        if (string.IsNullOrWhiteSpace(options.KeyPath))
+        if (string.IsNullOrWhiteSpace(keyPath))
         {
-            errors.Add($"{key}:KeyPath: Terminate mode needs the certificate's PEM private key");
+            errors.Add("KeyPath", "Terminate mode needs the certificate's PEM private key");
+            complete = false;
         }
 
-        if (errors.Count > before)
+        if (!complete)
         {
             return null;
         }
@@ -35,9 +40,9 @@ internal sealed class TlsTermination(SslStreamCertificateContext certificate, X5
         SslStreamCertificateContext? context = null;
         try
         {
-            var leaf = X509Certificate2.CreateFromPemFile(options.CertificatePath!, options.KeyPath);
+            var leaf = X509Certificate2.CreateFromPemFile(certificatePath!, keyPath);
             var chain = new X509Certificate2Collection();
-            chain.ImportFromPemFile(options.CertificatePath!);
+            chain.ImportFromPemFile(certificatePath!);
             var intermediates = new X509Certificate2Collection();
             foreach (var cert in chain)
             {
@@ -51,11 +56,16 @@ internal sealed class TlsTermination(SslStreamCertificateContext certificate, X5
         }
         catch (Exception ex) when (ex is IOException or CryptographicException or UnauthorizedAccessException or ArgumentException)
         {
-            errors.Add($"{key}:CertificatePath: cannot load '{options.CertificatePath}' with key '{options.KeyPath}': {ex.Message}");
+            errors.Add("CertificatePath", $"cannot load '{certificatePath}' with key '{keyPath}': {ex.Message}");
         }
 
-        var cas = string.IsNullOrWhiteSpace(options.ClientCaPath) ? null : CertificateTrust.LoadCas(options.ClientCaPath, $"{key}:ClientCaPath", errors);
+        X509Certificate2Collection? cas = null;
+        if (!string.IsNullOrWhiteSpace(clientCaPath))
+        {
+            cas = CertificateTrust.LoadCas(clientCaPath, errors.Scope("ClientCaPath"));
+            complete = cas is not null;
+        }
 
-        return errors.Count > before || context is null ? null : new TlsTermination(context, cas);
+        return complete && context is not null ? new TlsTermination(context, cas) : null;
     }
 }

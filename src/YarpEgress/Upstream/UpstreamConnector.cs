@@ -4,8 +4,8 @@ using Polly.CircuitBreaker;
 using Polly.Timeout;
 using YarpEgress.Addressing;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 using YarpEgress.Routing;
-using YarpEgress.Telemetry;
 
 namespace YarpEgress.Upstream;
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using YarpEgress.Authentication;
 using YarpEgress.Configuration;
+using YarpEgress.Configuration.Compilation;
 using YarpEgress.Policy.Clients;
 using YarpEgress.Telemetry;
 using YarpEgress.Tests.Infrastructure;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Configuration;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.Configuration;

@@ -1,4 +1,5 @@
 using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 
 namespace YarpEgress.Tests.Configuration;
 

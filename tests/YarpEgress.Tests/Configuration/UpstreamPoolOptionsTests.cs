@@ -1,4 +1,5 @@
 using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 using YarpEgress.Listeners.Http;
 
 namespace YarpEgress.Tests.Configuration;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 using YarpEgress.Tests.Configuration;
 using YarpEgress.Tests.Infrastructure;
 

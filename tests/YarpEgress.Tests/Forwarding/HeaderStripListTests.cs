@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using YarpEgress.Configuration.Compilation;
 using YarpEgress.Policy.Headers;
 
 namespace YarpEgress.Tests.Forwarding;
@@ -19,7 +20,7 @@ public sealed class HeaderStripListTests
     public void Matches_names_case_insensitively_with_trailing_wildcards(string name, bool expected)
     {
         var errors = new List<string>();
-        var list = HeaderStripList.Compile(["x-envoy-*", "x-forwarded-client-cert"], "k", errors);
+        var list = HeaderStripList.Compile(["x-envoy-*", "x-forwarded-client-cert"], new ConfigErrors(errors, "k"));
         Assert.Empty(errors);
         Assert.Equal(expected, list.Matches(name));
     }
@@ -27,7 +28,7 @@ public sealed class HeaderStripListTests
     [Fact]
     public void Removes_every_match_and_nothing_else()
     {
-        var list = HeaderStripList.Compile(["x-envoy-*", "x-forwarded-client-cert"], "k", []);
+        var list = HeaderStripList.Compile(["x-envoy-*", "x-forwarded-client-cert"], new ConfigErrors([], "k"));
         using var request = new HttpRequestMessage();
         HttpHeaders headers = request.Headers;
         foreach (var name in new[] { "x-envoy-a", "Accept", "x-envoy-b", "X-Forwarded-Client-Cert", "x-kept", "x-envoy-c" })
@@ -42,7 +43,7 @@ public sealed class HeaderStripListTests
     [Fact]
     public void An_empty_list_matches_nothing()
     {
-        var list = HeaderStripList.Compile([], "k", []);
+        var list = HeaderStripList.Compile([], new ConfigErrors([], "k"));
         Assert.True(list.IsEmpty);
         Assert.False(list.Matches("x-envoy-a"));
     }
@@ -51,7 +52,7 @@ public sealed class HeaderStripListTests
     public void Reports_entries_that_are_not_header_names_with_their_key()
     {
         var errors = new List<string>();
-        HeaderStripList.Compile(["ok", "*", "", "x y", "x-*-y", "x:y"], "Egress:Http:StripRequestHeaders", errors);
+        HeaderStripList.Compile(["ok", "*", "", "x y", "x-*-y", "x:y"], new ConfigErrors(errors, "Egress:Http:StripRequestHeaders"));
         Assert.Equal(
             [
                 "Egress:Http:StripRequestHeaders:1: '*' names no header ('*' alone would strip every header)",
@@ -66,7 +67,7 @@ public sealed class HeaderStripListTests
     [Fact]
     public void Checking_and_stripping_allocate_nothing()
     {
-        var list = HeaderStripList.Compile(["x-envoy-*", "x-forwarded-client-cert"], "k", []);
+        var list = HeaderStripList.Compile(["x-envoy-*", "x-forwarded-client-cert"], new ConfigErrors([], "k"));
         using var kept = new HttpRequestMessage();
         foreach (var name in new[] { "Accept", "User-Agent", "x-request-id", "traceparent", "X-Envoyish" })
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using YarpEgress.Configuration;
+using YarpEgress.Configuration.Compilation;
 using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Tests.Policy;
@@ -46,31 +47,5 @@ public sealed class ClientDirectoryTests
         Assert.False(PasswordHash.TryParse("pw", out _));
         Assert.False(PasswordHash.TryParse("pbkdf2-sha256$10$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==", out _)); // too few iterations
         Assert.False(PasswordHash.TryParse("pbkdf2-sha256$100000$not base64$x", out _));
-    }
-
-    [Fact]
-    public void Client_config_errors_name_their_key()
-    {
-        var errors = new List<string>();
-        EgressConfigCompiler.Compile(new EgressOptions
-        {
-            Listeners = [new ListenerOptions { Name = "proxy", Port = 3128 }],
-            Clients =
-            [
-                new ClientOptions { Name = "a", Sources = ["10.0.0.1/8"] },
-                new ClientOptions { Name = "a", ProxyUser = "u", ProxyPasswordHash = "plaintext" },
-                new ClientOptions { Name = "c" },
-                new ClientOptions { Name = "d", Sources = ["10.0.0.0/8"], Allow = [new RuleOptions { Host = "w*w.x" }] },
-            ],
-        }, errors);
-        Assert.Equal(
-            [
-                "Egress:Clients:0:Sources:0: '10.0.0.1/8' is not a CIDR range (address/prefix with no host bits set, or one address)",
-                "Egress:Clients:1:Name: 'a' is used by another client",
-                "Egress:Clients:1:ProxyPasswordHash: give the hash printed by 'YarpEgress hash-password' (pbkdf2-sha256$...), never the password",
-                "Egress:Clients:2: a client needs Sources, a ProxyUser or CertificateNames",
-                "Egress:Clients:3:Allow:0:Host: 'w*w.x' is not a valid host pattern: '*' must stand alone in a label ('w*w')",
-            ],
-            errors);
     }
 }

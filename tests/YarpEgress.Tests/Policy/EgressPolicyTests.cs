@@ -1,5 +1,6 @@
 using YarpEgress.Addressing;
 using YarpEgress.Configuration;
+using YarpEgress.Configuration.Compilation;
 using YarpEgress.Policy;
 
 namespace YarpEgress.Tests.Policy;

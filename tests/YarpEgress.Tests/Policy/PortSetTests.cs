@@ -1,3 +1,4 @@
+using YarpEgress.Configuration.Compilation;
 using YarpEgress.Policy;
 
 namespace YarpEgress.Tests.Policy;
@@ -8,7 +9,7 @@ public sealed class PortSetTests
     public void Parses_ports_and_ranges()
     {
         var errors = new List<string>();
-        var set = PortSet.Parse(["443", "8000-8100", " 22 "], "Egress:Allow:0:Ports", errors);
+        var set = PortSet.Parse(["443", "8000-8100", " 22 "], new ConfigErrors(errors, "Egress:Allow:0:Ports"));
         Assert.Empty(errors);
         Assert.NotNull(set);
         Assert.True(set.Contains(443));
@@ -24,7 +25,7 @@ public sealed class PortSetTests
     public void Reports_every_bad_entry_with_its_index()
     {
         var errors = new List<string>();
-        var set = PortSet.Parse(["443", "0", "9000-8000", "http", "70000"], "Egress:Allow:2:Ports", errors);
+        var set = PortSet.Parse(["443", "0", "9000-8000", "http", "70000"], new ConfigErrors(errors, "Egress:Allow:2:Ports"));
         Assert.Null(set);
         Assert.Equal(
             [

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using YarpEgress.Configuration;
+using YarpEgress.Configuration.Compilation;
 using YarpEgress.Listeners;
 using YarpEgress.Upstream;
 

@@ -6,6 +6,7 @@ using Yarp.ReverseProxy.Forwarder;
 using YarpEgress.Addressing;
 using YarpEgress.Authentication;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 using YarpEgress.Proxying;
 using YarpEgress.Telemetry;
 using YarpEgress.Upstream;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using YarpEgress.Addressing;
 using YarpEgress.Authentication;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 using YarpEgress.Listeners.Http;
 using YarpEgress.Proxying;
 using YarpEgress.Telemetry;

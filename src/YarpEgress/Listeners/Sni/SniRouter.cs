@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using YarpEgress.Addressing;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 using YarpEgress.Proxying;
 using YarpEgress.Telemetry;
 using YarpEgress.Tls;

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using YarpEgress.Diagnostics;
 
 namespace YarpEgress.Policy.Headers;
 
@@ -84,7 +85,7 @@ internal sealed class HeaderStripList
     }
 
     /// <summary>Compiles the list; each entry must be a header name (an RFC 9110 token) with an optional trailing <c>*</c>.</summary>
-    public static HeaderStripList Compile(IReadOnlyList<string> entries, string key, List<string> errors)
+    public static HeaderStripList Compile(IReadOnlyList<string> entries, IErrorSink errors)
     {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var prefixes = new List<string>();
@@ -95,11 +96,11 @@ internal sealed class HeaderStripList
             var name = wildcard ? entry[..^1] : entry;
             if (name.Length == 0)
             {
-                errors.Add($"{key}:{i}: '{entry}' names no header{(wildcard ? " ('*' alone would strip every header)" : string.Empty)}");
+                errors.Add(i, $"'{entry}' names no header{(wildcard ? " ('*' alone would strip every header)" : string.Empty)}");
             }
             else if (!IsToken(name))
             {
-                errors.Add($"{key}:{i}: '{entry}' is not a header name (letters, digits and !#$%&'+-.^_`|~, with an optional trailing '*')");
+                errors.Add(i, $"'{entry}' is not a header name (letters, digits and !#$%&'+-.^_`|~, with an optional trailing '*')");
             }
             else if (wildcard)
             {

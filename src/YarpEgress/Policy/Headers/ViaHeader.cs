@@ -1,3 +1,5 @@
+using YarpEgress.Diagnostics;
+
 namespace YarpEgress.Policy.Headers;
 
 /// <summary>
@@ -22,8 +24,8 @@ internal sealed class ViaHeader
 
     public string Http11 { get; }
 
-    /// <summary>Null for <c>None</c> (or unset); a config error, with its key, for anything that is not a token.</summary>
-    public static ViaHeader? Compile(string? value, string key, List<string> errors)
+    /// <summary>Null for <c>None</c> (or unset); a config error for anything that is not a token.</summary>
+    public static ViaHeader? Compile(string? value, IErrorSink errors)
     {
         var pseudonym = value?.Trim();
         if (string.IsNullOrEmpty(pseudonym) || pseudonym.Equals(Off, StringComparison.OrdinalIgnoreCase))
@@ -33,7 +35,7 @@ internal sealed class ViaHeader
 
         if (!HttpToken.IsToken(pseudonym))
         {
-            errors.Add($"{key}: '{value}' is not a pseudonym: use None, or a token such as yarp-egress (letters, digits and !#$%&'*+-.^_`|~)");
+            errors.Add($"'{value}' is not a pseudonym: use None, or a token such as yarp-egress (letters, digits and !#$%&'*+-.^_`|~)");
             return null;
         }
 

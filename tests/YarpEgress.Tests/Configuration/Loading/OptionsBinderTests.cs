@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
-using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 
-namespace YarpEgress.Tests.Configuration;
+namespace YarpEgress.Tests.Configuration.Loading;
 
 /// <summary>The key-by-key binder on shapes the options do not use yet, so a new option of such a type binds (or is reported) too.</summary>
 public sealed class OptionsBinderTests

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 
-namespace YarpEgress.Configuration;
+namespace YarpEgress.Configuration.Loading;
 
 /// <summary>
 /// Reads one config value as an option's type, or says why not with the accepted values or format: names for enums

@@ -1,6 +1,6 @@
-using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 
-namespace YarpEgress.Tests.Configuration;
+namespace YarpEgress.Tests.Configuration.Loading;
 
 public sealed class LayeredConfigurationTests : IDisposable
 {
@@ -74,6 +74,15 @@ public sealed class LayeredConfigurationTests : IDisposable
         var error = Assert.Single(errors);
         Assert.StartsWith(@"Egress:List\ners: unknown key", error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error);
+    }
+
+    [Fact]
+    public void Reports_broken_json_with_the_file_and_line()
+    {
+        var errors = new List<string>();
+        Assert.Null(EgressConfigLoader.Load(ConfigFiles.Load(_files.Write("{\n  \"Egress\": {\n    \"Listeners\": [ }\n}")), errors));
+        var error = Assert.Single(errors);
+        Assert.Contains("invalid JSON at line 3", error, StringComparison.Ordinal);
     }
 
     public void Dispose() => _files.Dispose();

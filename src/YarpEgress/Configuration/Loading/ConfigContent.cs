@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace YarpEgress.Configuration;
+namespace YarpEgress.Configuration.Loading;
 
 /// <summary>What a configuration holds, as a hash of every key and value from every source, merged.</summary>
 internal static class ConfigContent

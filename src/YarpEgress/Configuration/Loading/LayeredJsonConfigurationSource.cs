@@ -1,4 +1,4 @@
-namespace YarpEgress.Configuration;
+namespace YarpEgress.Configuration.Loading;
 
 /// <summary>
 /// The default config file and an optional override file, merged so that a list in the override replaces the

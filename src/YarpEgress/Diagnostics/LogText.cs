@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 
-namespace YarpEgress.Telemetry;
+namespace YarpEgress.Diagnostics;
 
 /// <summary>
 /// Makes a client-controlled value safe to put in a log event: control characters (C0, DEL, C1: CR, LF, ESC, ...),

@@ -1,4 +1,4 @@
-namespace YarpEgress.Configuration;
+namespace YarpEgress.Configuration.Loading;
 
 /// <summary>
 /// The top-level sections YarpEgress reads, in files and on the command line. Anything else is an error: a misspelt

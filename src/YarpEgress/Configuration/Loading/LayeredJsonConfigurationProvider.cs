@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace YarpEgress.Configuration;
+namespace YarpEgress.Configuration.Loading;
 
 /// <summary>Loads and merges the files of a <see cref="LayeredJsonConfigurationSource"/>, and reloads when their bytes change.</summary>
 internal sealed class LayeredJsonConfigurationProvider : ConfigurationProvider, IDisposable

@@ -1,6 +1,7 @@
-using YarpEgress.Telemetry;
+using YarpEgress.Configuration.Compilation;
+using YarpEgress.Diagnostics;
 
-namespace YarpEgress.Configuration;
+namespace YarpEgress.Configuration.Loading;
 
 /// <summary>
 /// Loads the <c>Egress</c> section: the errors of the config sources themselves (command line, files), every key bound

@@ -1,6 +1,6 @@
-using YarpEgress.Telemetry;
+using YarpEgress.Diagnostics;
 
-namespace YarpEgress.Tests.Telemetry;
+namespace YarpEgress.Tests.Diagnostics;
 
 public sealed class LogTextTests
 {

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Globalization;
 using System.Reflection;
 
-namespace YarpEgress.Configuration;
+namespace YarpEgress.Configuration.Loading;
 
 /// <summary>
 /// Binds a configuration section onto an options type key by key, so that every unknown key and every value that does
@@ -174,7 +174,7 @@ internal sealed class OptionsBinder(List<string> errors)
 
     /// <summary>An options class: a class of the configuration namespace, bound key by key.</summary>
     private static bool IsOptions(Type type) =>
-        type.IsClass && type != typeof(string) && type.Namespace?.StartsWith(typeof(OptionsBinder).Namespace!, StringComparison.Ordinal) == true;
+        type.IsClass && type != typeof(string) && type.Namespace?.StartsWith(typeof(EgressOptions).Namespace!, StringComparison.Ordinal) == true;
 
     /// <summary><c>List&lt;T&gt;</c>, <c>T[]</c> and the list interfaces a <c>List&lt;T&gt;</c> can stand for.</summary>
     private static bool IsList(Type type, out Type itemType)
