@@ -22,19 +22,19 @@ internal static class EgressConfigLoader
     /// <remarks>Each error is one line: control characters in it (from a key or a value) are escaped.</remarks>
     public static EgressSnapshot? Load(IConfiguration configuration, List<string> errors)
     {
-        var before = errors.Count;
-        var snapshot = LoadUnescaped(configuration, errors);
-        for (var i = before; i < errors.Count; i++)
+        var found = new List<string>();
+        var snapshot = LoadUnescaped(configuration, found);
+        foreach (var error in found)
         {
-            errors[i] = LogText.Escape(errors[i]);
+            errors.Add(LogText.Escape(error));
         }
 
-        return snapshot;
+        return found.Count == 0 ? snapshot : null;
     }
 
+    /// <summary>Adds to <paramref name="errors"/>, which starts empty, and returns a snapshot only when nothing was added.</summary>
     private static EgressSnapshot? LoadUnescaped(IConfiguration configuration, List<string> errors)
     {
-        var before = errors.Count;
         foreach (var source in configuration.GetSection(SourceErrorsSection).GetChildren())
         {
             foreach (var error in source.GetChildren())
@@ -51,7 +51,7 @@ internal static class EgressConfigLoader
 
         if (!section.Exists())
         {
-            if (errors.Count == before)
+            if (errors.Count == 0)
             {
                 errors.Add($"{EgressOptions.SectionName}: the section is missing");
             }
@@ -74,7 +74,7 @@ internal static class EgressConfigLoader
             }
         }
 
-        return errors.Count > before ? null : snapshot;
+        return errors.Count > 0 ? null : snapshot;
     }
 
     /// <summary>
