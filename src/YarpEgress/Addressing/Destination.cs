@@ -238,6 +238,11 @@ internal readonly record struct Destination
         return true;
     }
 
+    /// <summary>
+    /// <c>host:port</c> or <c>[v6]:port</c>. Safe in a log event as it is: the host is a normalized name (letters,
+    /// digits, '-', '_', '.') or an IP literal, so the log events take the destination itself and format it only when
+    /// they are written.
+    /// </summary>
     public override string ToString() =>
         Address is { AddressFamily: AddressFamily.InterNetworkV6 } ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 using YarpEgress.Policy.Clients;
 using YarpEgress.Telemetry;
 
@@ -256,7 +257,7 @@ internal sealed partial class ProxyAuthenticator
         return (verified ? "ok" : "failed", TimeSpan.Zero);
     }
 
-    [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "Proxy credentials from {Source} failed repeatedly: no more checks from it for {Seconds} s (answered 429)")]
+    [LoggerMessage(EventId = LogEvents.CredentialsBackedOff, EventName = nameof(LogEvents.CredentialsBackedOff), Level = LogLevel.Warning, Message = "Proxy credentials from {Source} failed repeatedly: no more checks from it for {Seconds} s (answered 429)")]
     private static partial void LogBackedOff(ILogger logger, IPAddress source, double seconds);
 
     private static IPAddress Normalize(IPAddress? source) =>

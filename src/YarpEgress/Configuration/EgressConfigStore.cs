@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Primitives;
 using YarpEgress.Configuration.Loading;
+using YarpEgress.Diagnostics;
 
 namespace YarpEgress.Configuration;
 
@@ -76,18 +77,18 @@ internal sealed partial class EgressConfigStore : IDisposable
 
     public void Dispose() => _subscription.Dispose();
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Configuration reloaded: {RuleCount} allowlist rules in force")]
+    [LoggerMessage(EventId = LogEvents.ConfigReloaded, EventName = nameof(LogEvents.ConfigReloaded), Level = LogLevel.Information, Message = "Configuration reloaded: {RuleCount} allowlist rules in force")]
     private static partial void LogReloaded(ILogger logger, int ruleCount);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Configuration reload rejected with {ErrorCount} error(s); the previous configuration stays in force")]
+    [LoggerMessage(EventId = LogEvents.ConfigReloadRejected, EventName = nameof(LogEvents.ConfigReloadRejected), Level = LogLevel.Error, Message = "Configuration reload rejected with {ErrorCount} error(s); the previous configuration stays in force")]
     private static partial void LogReloadRejected(ILogger logger, int errorCount);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Configuration error: {Error}")]
+    [LoggerMessage(EventId = LogEvents.ConfigError, EventName = nameof(LogEvents.ConfigError), Level = LogLevel.Error, Message = "Configuration error: {Error}")]
     private static partial void LogConfigError(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Configuration reload rejected again, with the content already reported")]
+    [LoggerMessage(EventId = LogEvents.ConfigStillRejected, EventName = nameof(LogEvents.ConfigStillRejected), Level = LogLevel.Debug, Message = "Configuration reload rejected again, with the content already reported")]
     private static partial void LogStillRejected(ILogger logger);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Listener or admin endpoints, protocols or TLS modes changed; they take effect after a restart: {Changes}")]
+    [LoggerMessage(EventId = LogEvents.ListenersNeedRestart, EventName = nameof(LogEvents.ListenersNeedRestart), Level = LogLevel.Warning, Message = "Listener or admin endpoints, protocols or TLS modes changed; they take effect after a restart: {Changes}")]
     private static partial void LogListenersNeedRestart(ILogger logger, string changes);
 }

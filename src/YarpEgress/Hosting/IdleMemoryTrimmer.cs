@@ -1,5 +1,6 @@
 using System.Runtime;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 
 namespace YarpEgress.Hosting;
 
@@ -52,6 +53,6 @@ internal sealed partial class IdleMemoryTrimmer(EgressConfigStore config, TimePr
         LogTrimmed(logger, before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024));
     }
 
-    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Quiet after a busy period: memory trimmed, working set {BeforeMiB} MiB -> {AfterMiB} MiB")]
+    [LoggerMessage(EventId = LogEvents.MemoryTrimmed, EventName = nameof(LogEvents.MemoryTrimmed), Level = LogLevel.Information, Message = "Quiet after a busy period: memory trimmed, working set {BeforeMiB} MiB -> {AfterMiB} MiB")]
     private static partial void LogTrimmed(ILogger logger, long beforeMiB, long afterMiB);
 }

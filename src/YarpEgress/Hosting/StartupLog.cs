@@ -1,5 +1,6 @@
 using YarpEgress.Configuration.Loading;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 using YarpEgress.Listeners;
 
 namespace YarpEgress.Hosting;
@@ -44,12 +45,12 @@ internal static partial class StartupLog
         LogPolicy(logger, snapshot.Policy.RuleCount, snapshot.Options.Mode, snapshot.PrivateAllow.Count);
     }
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Listener {Name}: {Kind} on {EndPoint}")]
+    [LoggerMessage(EventId = LogEvents.ListenerStarted, EventName = nameof(LogEvents.ListenerStarted), Level = LogLevel.Information, Message = "Listener {Name}: {Kind} on {EndPoint}")]
     private static partial void LogListener(ILogger logger, string name, string kind, string endPoint);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Config file {Order}: {Path} ({Origin})")]
+    [LoggerMessage(EventId = LogEvents.ConfigFileLoaded, EventName = nameof(LogEvents.ConfigFileLoaded), Level = LogLevel.Information, Message = "Config file {Order}: {Path} ({Origin})")]
     private static partial void LogConfigFile(ILogger logger, int order, string path, string origin);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Allowlist: {RuleCount} rules, mode {Mode}; {PrivateAllowCount} private ranges allowed")]
+    [LoggerMessage(EventId = LogEvents.PolicyLoaded, EventName = nameof(LogEvents.PolicyLoaded), Level = LogLevel.Information, Message = "Allowlist: {RuleCount} rules, mode {Mode}; {PrivateAllowCount} private ranges allowed")]
     private static partial void LogPolicy(ILogger logger, int ruleCount, EnforcementMode mode, int privateAllowCount);
 }

@@ -25,13 +25,13 @@ internal sealed partial class TunnelService(
         {
             var upstream = await connector.ConnectAsync(destination, drain.TunnelsClosing);
             session.Opened(PeerOf(upstream, destination));
-            LogOpened(logger, session.Id, session.Protocol, LogText.Escape(destination.ToString()), session.Upstream);
+            LogOpened(logger, session.Id, session.Protocol, destination, session.Upstream);
             return (upstream, null);
         }
         catch (UpstreamConnectException ex)
         {
             session.ConnectFailed(ex);
-            LogUpstreamFailed(logger, session.Id, session.Protocol, LogText.Escape(destination.ToString()), ex.Kind, LogText.Escape(ex.Message));
+            LogUpstreamFailed(logger, session.Id, session.Protocol, destination, ex.Kind, LogText.Escape(ex.Message));
             return (null, ex);
         }
     }
@@ -64,9 +64,9 @@ internal sealed partial class TunnelService(
         }
     }
 
-    [LoggerMessage(EventId = 250, Level = LogLevel.Debug, Message = "#{SessionId} {Protocol} {Destination} open to {Upstream}")]
-    private static partial void LogOpened(ILogger logger, long sessionId, string protocol, string destination, string? upstream);
+    [LoggerMessage(EventId = LogEvents.TunnelOpened, EventName = nameof(LogEvents.TunnelOpened), Level = LogLevel.Debug, Message = "#{SessionId} {Protocol} {Destination} open to {Upstream}")]
+    private static partial void LogOpened(ILogger logger, long sessionId, string protocol, Destination destination, string? upstream);
 
-    [LoggerMessage(EventId = 251, Level = LogLevel.Warning, Message = "#{SessionId} {Protocol} {Destination} failed ({Kind}): {Reason}")]
-    private static partial void LogUpstreamFailed(ILogger logger, long sessionId, string protocol, string destination, ConnectFailureKind kind, string reason);
+    [LoggerMessage(EventId = LogEvents.TunnelUpstreamFailed, EventName = nameof(LogEvents.TunnelUpstreamFailed), Level = LogLevel.Warning, Message = "#{SessionId} {Protocol} {Destination} failed ({Kind}): {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, long sessionId, string protocol, Destination destination, ConnectFailureKind kind, string reason);
 }

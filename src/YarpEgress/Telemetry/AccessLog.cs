@@ -1,3 +1,5 @@
+using YarpEgress.Diagnostics;
+
 namespace YarpEgress.Telemetry;
 
 /// <summary>
@@ -9,7 +11,7 @@ internal static partial class AccessLog
 {
     public const string Category = "YarpEgress.AccessLog";
 
-    [LoggerMessage(EventId = 600, EventName = "Access", Level = LogLevel.Information,
+    [LoggerMessage(EventId = LogEvents.Access, EventName = nameof(LogEvents.Access), Level = LogLevel.Information,
         Message = "{Protocol} {Listener} {Client} client={ClientName} -> {Host}:{Port} {Decision} rule={Rule} status={Status} upstream={Upstream} alpn={Alpn} " +
                   "client_bytes_in={BytesFromClient} client_bytes_out={BytesToClient} duration_ms={DurationMs} end={End} start={Start}")]
     public static partial void Write(ILogger logger, string protocol, string listener, string client, string clientName, string? host, int port, string decision,

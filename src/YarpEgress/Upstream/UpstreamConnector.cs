@@ -110,7 +110,7 @@ internal sealed partial class UpstreamConnector(
             else
             {
                 firstReason ??= reason;
-                LogAddressDenied(logger, LogText.Escape(destination.ToString()), address, reason);
+                LogAddressDenied(logger, destination, address, reason);
             }
         }
 
@@ -141,13 +141,13 @@ internal sealed partial class UpstreamConnector(
             {
                 socket.Dispose();
                 timedOut = true;
-                LogDialFailed(logger, LogText.Escape(destination.ToString()), address, SocketError.TimedOut);
+                LogDialFailed(logger, destination, address, SocketError.TimedOut);
             }
             catch (SocketException ex)
             {
                 socket.Dispose();
                 last = ex.SocketErrorCode;
-                LogDialFailed(logger, LogText.Escape(destination.ToString()), address, ex.SocketErrorCode);
+                LogDialFailed(logger, destination, address, ex.SocketErrorCode);
             }
             catch
             {
@@ -172,9 +172,9 @@ internal sealed partial class UpstreamConnector(
         throw new UpstreamConnectException(kind, $"{destination} {what}");
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Dialing {Destination} at {Address} failed: {Error}")]
-    private static partial void LogDialFailed(ILogger logger, string destination, IPAddress address, SocketError error);
+    [LoggerMessage(EventId = LogEvents.DialFailed, EventName = nameof(LogEvents.DialFailed), Level = LogLevel.Debug, Message = "Dialing {Destination} at {Address} failed: {Error}")]
+    private static partial void LogDialFailed(ILogger logger, Destination destination, IPAddress address, SocketError error);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Not dialing {Destination} at {Address}: {Reason}")]
-    private static partial void LogAddressDenied(ILogger logger, string destination, IPAddress address, string reason);
+    [LoggerMessage(EventId = LogEvents.AddressRefused, EventName = nameof(LogEvents.AddressRefused), Level = LogLevel.Information, Message = "Not dialing {Destination} at {Address}: {Reason}")]
+    private static partial void LogAddressDenied(ILogger logger, Destination destination, IPAddress address, string reason);
 }

@@ -82,7 +82,7 @@ internal sealed partial class ForwardProxyHandler(
         var decision = session.Decide(snapshot.Policy, destination, identity.Client);
         if (!decision.IsAllowed)
         {
-            LogDenied(logger, session.Id, LogText.Escape(context.Request.Method), LogText.Escape(destination.ToString()), LogText.Escape(decision.Reason));
+            LogDenied(logger, session.Id, LogText.Escape(context.Request.Method), destination, LogText.Escape(decision.Reason));
             await WriteErrorAsync(context, ProxyError.Denied(decision));
             return;
         }
@@ -154,7 +154,7 @@ internal sealed partial class ForwardProxyHandler(
             ForwarderError.UpgradeRequestDestination or ForwarderError.UpgradeResponseDestination => ConnectionEnd.UpstreamReset,
             _ => ConnectionEnd.ClientClosed, // canceled: the client's connection went away
         };
-        LogUpgradeEnded(logger, session.Id, destination.ToString(), session.End.ToTag(), error);
+        LogUpgradeEnded(logger, session.Id, destination, session.End.ToTag(), error);
     }
 
     /// <summary>
@@ -251,7 +251,7 @@ internal sealed partial class ForwardProxyHandler(
             session.ConnectFailed(connectFailure);
         }
 
-        LogForwardFailed(logger, session.Id, LogText.Escape(destination.ToString()), error, LogText.Escape(connectFailure?.Message ?? exception?.Message));
+        LogForwardFailed(logger, session.Id, destination, error, LogText.Escape(connectFailure?.Message ?? exception?.Message));
         if (context.Response.HasStarted)
         {
             return;
@@ -303,12 +303,12 @@ internal sealed partial class ForwardProxyHandler(
         return context.Response.Body.WriteAsync(body).AsTask();
     }
 
-    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "#{SessionId} {Method} {Destination} denied: {Reason}")]
-    private static partial void LogDenied(ILogger logger, long sessionId, string method, string destination, string reason);
+    [LoggerMessage(EventId = LogEvents.HttpDenied, EventName = nameof(LogEvents.HttpDenied), Level = LogLevel.Information, Message = "#{SessionId} {Method} {Destination} denied: {Reason}")]
+    private static partial void LogDenied(ILogger logger, long sessionId, string method, Destination destination, string reason);
 
-    [LoggerMessage(EventId = 410, Level = LogLevel.Debug, Message = "#{SessionId} upgraded connection to {Destination} ended: {End} ({Error})")]
-    private static partial void LogUpgradeEnded(ILogger logger, long sessionId, string destination, string end, ForwarderError error);
+    [LoggerMessage(EventId = LogEvents.UpgradeEnded, EventName = nameof(LogEvents.UpgradeEnded), Level = LogLevel.Debug, Message = "#{SessionId} upgraded connection to {Destination} ended: {End} ({Error})")]
+    private static partial void LogUpgradeEnded(ILogger logger, long sessionId, Destination destination, string end, ForwarderError error);
 
-    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "#{SessionId} forwarding to {Destination} failed ({Error}): {Reason}")]
-    private static partial void LogForwardFailed(ILogger logger, long sessionId, string destination, ForwarderError error, string? reason);
+    [LoggerMessage(EventId = LogEvents.ForwardFailed, EventName = nameof(LogEvents.ForwardFailed), Level = LogLevel.Warning, Message = "#{SessionId} forwarding to {Destination} failed ({Error}): {Reason}")]
+    private static partial void LogForwardFailed(ILogger logger, long sessionId, Destination destination, ForwarderError error, string? reason);
 }

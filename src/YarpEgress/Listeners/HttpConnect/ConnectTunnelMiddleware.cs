@@ -161,7 +161,7 @@ internal sealed partial class ConnectTunnelMiddleware(
         var decision = session.Decide(snapshot.Policy, destination, identity.Client);
         if (!decision.IsAllowed)
         {
-            LogDenied(logger, session.Id, LogText.Escape(destination.ToString()), LogText.Escape(decision.Reason));
+            LogDenied(logger, session.Id, destination, LogText.Escape(decision.Reason));
             await RefuseAsync(context, session, ProxyError.Denied(decision));
             return;
         }
@@ -224,7 +224,7 @@ internal sealed partial class ConnectTunnelMiddleware(
             _ => (ConnectionEnd.BadClientHello, TlsAlert.DecodeError, read.Error),
         };
         session.End = end;
-        LogSniCheckFailed(logger, session.Id, LogText.Escape(destination.ToString()), end.ToTag(), LogText.Escape(reason));
+        LogSniCheckFailed(logger, session.Id, destination, end.ToTag(), LogText.Escape(reason));
         if (alert != 0)
         {
             await ClientTransport.SendFinalAsync(context, clientSocket, TlsAlert.Fatal(alert), time);
@@ -239,11 +239,11 @@ internal sealed partial class ConnectTunnelMiddleware(
         return RawResponseWriter.WriteErrorAndCloseAsync(context, error, time);
     }
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} denied: {Reason}")]
-    private static partial void LogDenied(ILogger logger, long sessionId, string destination, string reason);
+    [LoggerMessage(EventId = LogEvents.ConnectDenied, EventName = nameof(LogEvents.ConnectDenied), Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} denied: {Reason}")]
+    private static partial void LogDenied(ILogger logger, long sessionId, Destination destination, string reason);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} closed by the SNI check ({End}): {Reason}")]
-    private static partial void LogSniCheckFailed(ILogger logger, long sessionId, string destination, string end, string reason);
+    [LoggerMessage(EventId = LogEvents.ConnectSniCheckFailed, EventName = nameof(LogEvents.ConnectSniCheckFailed), Level = LogLevel.Information, Message = "#{SessionId} CONNECT {Destination} closed by the SNI check ({End}): {Reason}")]
+    private static partial void LogSniCheckFailed(ILogger logger, long sessionId, Destination destination, string end, string reason);
 
     private sealed class ObservedPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 using YarpEgress.Proxying;
 using YarpEgress.Telemetry;
 using YarpEgress.Tls;
@@ -51,6 +52,6 @@ internal sealed partial class ConnectionLimiter(EgressConfigStore config, Egress
         }
     }
 
-    [LoggerMessage(EventId = 700, Level = LogLevel.Warning, Message = "Listener {Listener} refused {Client}: connection limit {Limit} reached")]
+    [LoggerMessage(EventId = LogEvents.ConnectionLimitReached, EventName = nameof(LogEvents.ConnectionLimitReached), Level = LogLevel.Warning, Message = "Listener {Listener} refused {Client}: connection limit {Limit} reached")]
     private static partial void LogRejected(ILogger logger, string listener, string? client, string limit);
 }

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using YarpEgress.Configuration;
+using YarpEgress.Diagnostics;
 using YarpEgress.Proxying;
 using YarpEgress.Telemetry;
 using YarpEgress.Tls;
@@ -100,7 +101,7 @@ internal sealed partial class ProxyHeaderMiddleware(EgressConfigStore config, Eg
     {
         using var session = telemetry.Begin(listener, tls ? ProxyProtocol.Sni : ProxyProtocol.Http, context.RemoteEndPoint);
         session.Rejected(timedOut ? ConnectionEnd.Timeout : ConnectionEnd.BadProxyHeader, requested: null);
-        LogRefused(logger, session.Id, listener, context.RemoteEndPoint?.ToString(), reason);
+        LogRefused(logger, session.Id, listener, context.RemoteEndPoint, reason);
         if (tls)
         {
             if (!timedOut)
@@ -116,6 +117,6 @@ internal sealed partial class ProxyHeaderMiddleware(EgressConfigStore config, Eg
         await RawResponseWriter.WriteErrorAndCloseAsync(context, error, time);
     }
 
-    [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "#{SessionId} listener {Listener} refused {Peer}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, long sessionId, string listener, string? peer, string reason);
+    [LoggerMessage(EventId = LogEvents.ProxyHeaderRefused, EventName = nameof(LogEvents.ProxyHeaderRefused), Level = LogLevel.Information, Message = "#{SessionId} listener {Listener} refused {Peer}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, long sessionId, string listener, EndPoint? peer, string reason);
 }

@@ -140,7 +140,7 @@ internal sealed partial class SniRouter(
         var decision = route.Session.Decide(snapshot.Policy, route.Destination, client);
         if (!decision.IsAllowed)
         {
-            LogRefused(logger, route.Session.Id, route.Session.Listener, LogText.Escape(route.Destination.ToString()), LogText.Escape(decision.Reason));
+            LogRefused(route.Session.Id, route.Session.Listener, route.Destination, LogText.Escape(decision.Reason));
         }
 
         return decision.IsAllowed;
@@ -186,20 +186,18 @@ internal sealed partial class SniRouter(
 
     private bool TryAllow(ListenerOptions listener, Destination destination, EgressSnapshot snapshot, ProxySession session, ConnectionContext context)
     {
-        var name = LogText.Escape(destination.ToString());
-
         // A TLS connection carries no proxy credentials: clients that need them do not match here.
         if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as IPEndPoint)?.Address, out var client))
         {
             session.Rejected(ConnectionEnd.CredentialsRequired, destination);
-            LogRefused(logger, session.Id, listener.Name, name, "its client must authenticate, which a TLS connection cannot");
+            LogRefused(session.Id, listener.Name, destination, "its client must authenticate, which a TLS connection cannot");
             return false;
         }
 
         var decision = session.Decide(snapshot.Policy, destination, client);
         if (!decision.IsAllowed)
         {
-            LogRefused(logger, session.Id, listener.Name, name, LogText.Escape(decision.Reason));
+            LogRefused(session.Id, listener.Name, destination, LogText.Escape(decision.Reason));
             return false;
         }
 
@@ -209,9 +207,21 @@ internal sealed partial class SniRouter(
     private Task RefuseAsync(ConnectionContext context, byte alert) =>
         ClientTransport.SendFinalAsync(context, ClientTransport.RawSocket(context), TlsAlert.Fatal(alert), time);
 
-    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "#{SessionId} SNI listener {Listener}: no usable ClientHello ({Status}): {Reason}")]
+    [LoggerMessage(EventId = LogEvents.BadClientHello, EventName = nameof(LogEvents.BadClientHello), Level = LogLevel.Information, Message = "#{SessionId} SNI listener {Listener}: no usable ClientHello ({Status}): {Reason}")]
     private static partial void LogBadClientHello(ILogger logger, long sessionId, string listener, ClientHelloStatus status, string reason);
 
-    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "#{SessionId} SNI listener {Listener}: '{ServerName}' refused: {Reason}")]
+    /// <summary>
+    /// A refused destination, whose text (log-safe: a normalized host or an IP literal) is built only when the event is
+    /// on, not on every refusal.
+    /// </summary>
+    private void LogRefused(long sessionId, string listener, Destination destination, string reason)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            LogRefused(logger, sessionId, listener, destination.ToString(), reason);
+        }
+    }
+
+    [LoggerMessage(EventId = LogEvents.SniRefused, EventName = nameof(LogEvents.SniRefused), Level = LogLevel.Information, Message = "#{SessionId} SNI listener {Listener}: '{ServerName}' refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, long sessionId, string listener, string serverName, string reason);
 }
