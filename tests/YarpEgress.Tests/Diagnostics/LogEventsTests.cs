@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using YarpEgress.Diagnostics;
@@ -67,6 +68,29 @@ public sealed partial class LogEventsTests
     }
 
     [Fact]
+    public void The_readme_lists_every_id()
+    {
+        var readme = File.ReadAllText(RepositoryFiles.PathOf("README.md"));
+        var start = readme.IndexOf("Other `[LoggerMessage]` events", StringComparison.Ordinal);
+        Assert.True(start >= 0, "the README's list of log events is gone");
+        var list = readme[start..readme.IndexOf("\n\n", start, StringComparison.Ordinal)];
+        var listed = new HashSet<int> { LogEvents.Access }; // the access log has a section of its own
+        foreach (Match number in Listed().Matches(list))
+        {
+            var low = int.Parse(number.Groups["low"].Value, CultureInfo.InvariantCulture);
+            var high = number.Groups["high"].Success ? int.Parse(number.Groups["high"].Value, CultureInfo.InvariantCulture) : low;
+            for (var id = low; id <= high; id++)
+            {
+                listed.Add(id);
+            }
+        }
+
+        Assert.Contains("(id 600,", readme, StringComparison.Ordinal);
+        var missing = Registered().Where(e => !listed.Contains(e.Value)).Select(e => $"{e.Value} {e.Key}").ToList();
+        Assert.True(missing.Count == 0, "not in the README's list of log events: " + string.Join(", ", missing));
+    }
+
+    [Fact]
     public void The_scan_sees_attributes_that_bypass_the_registry()
     {
         const string text = """
@@ -79,6 +103,10 @@ public sealed partial class LogEventsTests
         var matches = Attribute().Matches(text).Select(m => Registry().IsMatch(m.Value)).ToList();
         Assert.Equal([true, false, false, false], matches);
     }
+
+    /// <summary>An id (<c>13</c>), a range (<c>100-104</c>) or a pair (<c>201/205</c>, read as two ids) in the README's list.</summary>
+    [GeneratedRegex(@"\b(?<low>\d{2,4})(?:-(?<high>\d{2,4}))?\b")]
+    private static partial Regex Listed();
 
     /// <summary>A <c>[LoggerMessage]</c> attribute that opens a line, up to the end of the line (not one named in a comment).</summary>
     [GeneratedRegex(@"^[ \t]*\[LoggerMessage\b[^\n]*", RegexOptions.Multiline)]
