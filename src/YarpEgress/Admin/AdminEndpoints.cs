@@ -53,7 +53,7 @@ internal static class AdminEndpoints
         {
             var s = live[i];
             views[i] = new ConnectionView(s.Id, s.Protocol, s.Listener, s.Client, s.Host is null ? null : $"{s.HostLiteral}:{s.Port}", s.Upstream, s.Alpn,
-                Math.Round(s.Age.TotalSeconds, 3), s.BytesFromClient, s.BytesToClient);
+                Math.Round(s.Age.TotalSeconds, 3), s.BytesFromClient, s.BytesToClient, s.Workload?.Namespace, s.Workload?.Pod, s.Workload?.Workload, s.Workload?.ServiceAccount);
         }
 
         return views;

@@ -1,6 +1,9 @@
 namespace YarpEgress.Admin;
 
-/// <summary>One live connection or request as <c>/connections</c> shows it.</summary>
+/// <summary>
+/// One live connection or request as <c>/connections</c> shows it; the client's pod (namespace, name, workload, service
+/// account) is null unless the Kubernetes pod index knows its address.
+/// </summary>
 internal sealed record ConnectionView(
     long Id,
     string Protocol,
@@ -11,4 +14,8 @@ internal sealed record ConnectionView(
     string? Alpn,
     double AgeSeconds,
     long BytesFromClient,
-    long BytesToClient);
+    long BytesToClient,
+    string? Namespace,
+    string? Pod,
+    string? Workload,
+    string? ServiceAccount);

@@ -49,11 +49,12 @@ internal sealed partial class ProxyAuthenticator
     /// The memo of a keep-alive connection (plain HTTP), whose source never changes: a request repeating the header
     /// accepted last on it is answered from there.
     /// </param>
-    public ValueTask<Identification> IdentifyAsync(ClientDirectory clients, IPAddress? source, string? proxyAuthorization, ConnectionCredentials? connection = null)
+    /// <param name="workload">The pod behind the source, when the pod index knows it (clients may match by namespace or service account).</param>
+    public ValueTask<Identification> IdentifyAsync(ClientDirectory clients, IPAddress? source, string? proxyAuthorization, ConnectionCredentials? connection = null, WorkloadIdentity? workload = null)
     {
         if (!clients.WantsCredentials)
         {
-            return new(Identification.Of(clients.TryIdentify(source, out var anonymous) ? anonymous : null));
+            return new(Identification.Of(clients.TryIdentify(source, workload, out var anonymous) ? anonymous : null));
         }
 
         if (connection is not null && proxyAuthorization is not null && ReferenceEquals(connection.Clients, clients)
@@ -66,7 +67,7 @@ internal sealed partial class ProxyAuthenticator
         Span<byte> buffer = stackalloc byte[BasicCredentials.MaxBytes];
         if (!BasicCredentials.TryDecode(proxyAuthorization, buffer, out var length, out var colon))
         {
-            if (clients.TryIdentify(source, out var client))
+            if (clients.TryIdentify(source, workload, out var client))
             {
                 return new(Identification.Of(client));
             }
@@ -79,7 +80,7 @@ internal sealed partial class ProxyAuthenticator
         var key = CredentialKey.Compute(_processKey, credentials);
         try
         {
-            var identity = Identify(clients.All, source, credentials, colon, key, out var verifiedAt);
+            var identity = Identify(clients.All, source, workload, credentials, colon, key, out var verifiedAt);
             if (connection is not null && verifiedAt != 0 && identity.IsCompletedSuccessfully && identity.Result.Client is { } client)
             {
                 connection.Remember(proxyAuthorization!, clients, client, verifiedAt);
@@ -98,13 +99,13 @@ internal sealed partial class ProxyAuthenticator
     /// has these remembered (or needs none); anything else continues on the heap, with a copy of the credentials.
     /// </summary>
     /// <param name="verifiedAt">Set when the answer came from a remembered verification: when that was made.</param>
-    private ValueTask<Identification> Identify(IReadOnlyList<ClientPolicy> all, IPAddress? source, ReadOnlySpan<byte> credentials, int colon, CredentialKey key, out long verifiedAt)
+    private ValueTask<Identification> Identify(IReadOnlyList<ClientPolicy> all, IPAddress? source, WorkloadIdentity? workload, ReadOnlySpan<byte> credentials, int colon, CredentialKey key, out long verifiedAt)
     {
         verifiedAt = 0;
         for (var i = 0; i < all.Count; i++)
         {
             var candidate = all[i];
-            if (candidate.IsCertificateOnly || !candidate.ComesFrom(source))
+            if (candidate.IsCertificateOnly || !candidate.ComesFrom(source, workload))
             {
                 continue;
             }
@@ -120,18 +121,18 @@ internal sealed partial class ProxyAuthenticator
                 return new(Identification.Of(candidate));
             }
 
-            return IdentifySlowlyAsync(all, i, Normalize(source), credentials.ToArray(), colon, key);
+            return IdentifySlowlyAsync(all, i, Normalize(source), workload, credentials.ToArray(), colon, key);
         }
 
         return new(Identification.Of(null)); // no client from this source wants credentials
     }
 
     /// <summary>The walk from <paramref name="start"/> on, with derivations where the cache does not answer.</summary>
-    private async ValueTask<Identification> IdentifySlowlyAsync(IReadOnlyList<ClientPolicy> all, int start, IPAddress source, byte[] credentials, int colon, CredentialKey key)
+    private async ValueTask<Identification> IdentifySlowlyAsync(IReadOnlyList<ClientPolicy> all, int start, IPAddress source, WorkloadIdentity? workload, byte[] credentials, int colon, CredentialKey key)
     {
         try
         {
-            return await WalkAsync(all, start, source, credentials, colon, key);
+            return await WalkAsync(all, start, source, workload, credentials, colon, key);
         }
         finally
         {
@@ -139,14 +140,14 @@ internal sealed partial class ProxyAuthenticator
         }
     }
 
-    private async ValueTask<Identification> WalkAsync(IReadOnlyList<ClientPolicy> all, int start, IPAddress source, byte[] credentials, int colon, CredentialKey key)
+    private async ValueTask<Identification> WalkAsync(IReadOnlyList<ClientPolicy> all, int start, IPAddress source, WorkloadIdentity? workload, byte[] credentials, int colon, CredentialKey key)
     {
         ClientPolicy? challenger = null;
         var userKnown = false;
         for (var i = start; i < all.Count; i++)
         {
             var candidate = all[i];
-            if (candidate.IsCertificateOnly || !candidate.ComesFrom(source))
+            if (candidate.IsCertificateOnly || !candidate.ComesFrom(source, workload))
             {
                 continue;
             }

@@ -24,6 +24,15 @@ public sealed class ClientOptions
     /// </summary>
     public List<string> CertificateNames { get; set; } = [];
 
+    /// <summary>
+    /// With <c>Egress:Kubernetes:Enabled</c>: the client's pods are in one of these namespaces, or run as one of the
+    /// <see cref="ServiceAccounts"/>. Together with <see cref="Sources"/>, both must hold.
+    /// </summary>
+    public List<string> Namespaces { get; set; } = [];
+
+    /// <summary>Service accounts as <c>namespace/name</c> (see <see cref="Namespaces"/>).</summary>
+    public List<string> ServiceAccounts { get; set; } = [];
+
     public List<RuleOptions> Allow { get; set; } = [];
 
     public List<RuleOptions> Deny { get; set; } = [];

@@ -44,4 +44,7 @@ public sealed class EgressOptions
     public MemoryOptions Memory { get; set; } = new();
 
     public HttpOptions Http { get; set; } = new();
+
+    /// <summary>Workload identity from the Kubernetes API (off by default).</summary>
+    public KubernetesOptions Kubernetes { get; set; } = new();
 }

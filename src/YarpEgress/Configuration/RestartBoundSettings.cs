@@ -38,6 +38,7 @@ internal static class RestartBoundSettings
 
         Compare(changes, $"{root}:Admin:Address", next.Admin.Address, bound.Admin.Address);
         Compare(changes, $"{root}:Admin:Port", next.Admin.Port, bound.Admin.Port);
+        Compilation.KubernetesCompiler.RestartChanges(bound, next, changes);
         return changes;
     }
 

@@ -55,6 +55,14 @@ internal static class LogEvents
     // 900-999: PROXY protocol headers from load balancers (Listeners/ProxyHeaders).
     public const int ProxyHeaderRefused = 900;
 
-    // Taken by work in progress, to be folded in here as it lands: 1000-1019 Kubernetes, 1100-1119 the admin page,
+    // 1000-1019: workload identity, the pod watch (Kubernetes).
+    public const int KubernetesPodsListed = 1000;
+    public const int KubernetesWatchFailed = 1001;
+    public const int KubernetesWatchGone = 1002;
+    public const int KubernetesWatchResumed = 1003;
+    public const int KubernetesIndexExpired = 1004;
+    public const int KubernetesWatchStarted = 1005;
+
+    // Taken by work in progress, to be folded in here as it lands: 1100-1119 the admin page,
     // 1200-1219 the core connection path.
 }

@@ -8,6 +8,7 @@ using YarpEgress.Admin;
 using YarpEgress.Authentication;
 using YarpEgress.Configuration.Loading;
 using YarpEgress.Configuration;
+using YarpEgress.Kubernetes;
 using YarpEgress.Listeners;
 using YarpEgress.Listeners.Http;
 using YarpEgress.Listeners.HttpConnect;
@@ -60,6 +61,16 @@ public static class EgressHostingExtensions
         // Who a request belongs to: proxy credentials checked with a cache and a per-source budget of PBKDF2 work.
         services.TryAddSingleton<IPasswordKeyDerivation>(Pbkdf2KeyDerivation.Instance);
         services.AddSingleton<ProxyAuthenticator>();
+
+        // Who a client pod is: the pod index, fed by a list-then-watch of the Kubernetes API when Egress:Kubernetes
+        // is on (bound at start-up); empty otherwise.
+        services.AddSingleton<PodIndex>();
+        services.AddSingleton<IWorkloadIdentities>(sp => sp.GetRequiredService<PodIndex>());
+        if (snapshot.Options.Kubernetes.Enabled)
+        {
+            services.AddSingleton<KubernetesWatchMetrics>();
+            services.AddHostedService(sp => ActivatorUtilities.CreateInstance<PodWatcher>(sp, snapshot.Options.Kubernetes));
+        }
 
         // A connection arrives through the gateway's own socket transport (tunnels detach the socket from its pipes),
         // gives up a trusted load balancer's PROXY header, meets the connection limits; shutdown drains.

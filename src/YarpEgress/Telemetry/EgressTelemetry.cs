@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using YarpEgress.Configuration;
 using YarpEgress.Diagnostics;
+using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Telemetry;
 
@@ -14,10 +15,19 @@ internal sealed class EgressTelemetry
     private readonly ConcurrentDictionary<long, ProxySession> _live = new();
     private readonly Dictionary<SessionLabels, TrafficTotals> _closed = [];
     private readonly Lock _gate = new();
+    private readonly IWorkloadIdentities? _workloads;
+    private readonly WorkloadLabels? _workloadLabels;
     private long _nextId;
 
-    public EgressTelemetry(EgressMetrics metrics, EgressConfigStore config, TimeProvider time, ILoggerFactory loggers)
+    /// <param name="workloads">The pod index, with <c>Egress:Kubernetes:Enabled</c> (bound at start-up); metrics then carry the client's namespace and workload.</param>
+    public EgressTelemetry(EgressMetrics metrics, EgressConfigStore config, TimeProvider time, ILoggerFactory loggers, IWorkloadIdentities? workloads = null)
     {
+        if (config.Bound.Kubernetes.Enabled && workloads is not null)
+        {
+            _workloads = workloads;
+            _workloadLabels = new WorkloadLabels(() => config.Current.Options.Telemetry.MaxWorkloadLabels);
+        }
+
         Metrics = metrics;
         Time = time;
         _config = config;
@@ -36,7 +46,10 @@ internal sealed class EgressTelemetry
 
     public ProxySession Begin(string listener, string protocol, EndPoint? client)
     {
-        var session = new ProxySession(this, Interlocked.Increment(ref _nextId), listener, protocol, client?.ToString() ?? "-");
+        var session = new ProxySession(this, Interlocked.Increment(ref _nextId), listener, protocol, client?.ToString() ?? "-")
+        {
+            Workload = _workloads?.Find((client as IPEndPoint)?.Address),
+        };
         _live[session.Id] = session;
         return session;
     }
@@ -50,9 +63,18 @@ internal sealed class EgressTelemetry
 
     public int LiveCount => _live.Count;
 
-    internal SessionLabels LabelsOf(ProxySession session, DestinationLabel destination) =>
-        new(session.Listener, session.Protocol, destination.Host, destination.Port, session.ClientName ?? "-",
+    internal SessionLabels LabelsOf(ProxySession session, DestinationLabel destination)
+    {
+        var labels = new SessionLabels(session.Listener, session.Protocol, destination.Host, destination.Port, session.ClientName ?? "-",
             _config.Current.Options.Telemetry.ClientAddressLabel ? ClientAddress(session.Client) : null);
+        if (_workloadLabels is null)
+        {
+            return labels;
+        }
+
+        var (ns, workload) = _workloadLabels.For(session.Workload);
+        return labels with { ClientNamespace = ns, ClientWorkload = workload };
+    }
 
     /// <summary>
     /// A session ends: its bytes move to its label set's closed total and it leaves the live list in one step, so no
@@ -120,9 +142,11 @@ internal sealed class EgressTelemetry
         }
 
         // The requested host and the ALPN are the client's bytes (raw when the request was unusable): escaped, as in every event.
+        var pod = session.Workload;
         AccessLog.Write(_accessLog, session.Protocol, session.Listener, session.Client, session.ClientName ?? "-", LogText.Escape(session.HostLiteral), session.Port, session.Decision, session.Rule,
             session.StatusCode, LogText.Escape(session.Upstream), LogText.Escape(session.Alpn), session.BytesFromClient, session.BytesToClient, Math.Round(elapsed.TotalMilliseconds, 3),
-            session.End.ToTag(), session.StartTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            session.End.ToTag(), session.StartTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            pod?.Namespace ?? "-", pod?.Pod ?? "-", pod?.Workload ?? "-", pod?.ServiceAccount ?? "-");
     }
 
     private static string ClientAddress(string client) =>

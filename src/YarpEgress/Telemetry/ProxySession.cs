@@ -57,6 +57,9 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
     /// </summary>
     public string? Alpn { get; set; }
 
+    /// <summary>The client's pod, when the Kubernetes pod index knows its address (looked up when the session began).</summary>
+    public WorkloadIdentity? Workload { get; init; }
+
     /// <summary>The <c>Egress:Clients</c> name the connection was recognised as, if any.</summary>
     public string? ClientName { get; private set; }
 

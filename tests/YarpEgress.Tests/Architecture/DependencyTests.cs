@@ -33,14 +33,17 @@ public sealed partial class DependencyTests
         ["Authentication"] = ["Addressing", "Configuration", "Diagnostics", "Policy", "Telemetry"],
         ["Upstream"] = ["Addressing", "Configuration", "Diagnostics", "Policy", "Routing", "Telemetry", "Tls", "Transport"],
 
+        // Who a client pod is: the pod index and the watch of the Kubernetes API that feeds it.
+        ["Kubernetes"] = ["Addressing", "Configuration", "Diagnostics", "Policy", "Telemetry"],
+
         // One authorize step, then the listener stages that call it.
-        ["Proxying"] = ["Addressing", "Authentication", "Configuration", "Diagnostics", "Policy", "Routing", "Telemetry", "Tls", "Transport", "Tunneling", "Upstream"],
-        ["Listeners"] = ["Addressing", "Authentication", "Configuration", "Diagnostics", "Policy", "Proxying", "Routing", "Telemetry", "Tls", "Transport", "Tunneling", "Upstream"],
+        ["Proxying"] = ["Addressing", "Authentication", "Configuration", "Diagnostics", "Kubernetes", "Policy", "Routing", "Telemetry", "Tls", "Transport", "Tunneling", "Upstream"],
+        ["Listeners"] = ["Addressing", "Authentication", "Configuration", "Diagnostics", "Kubernetes", "Policy", "Proxying", "Routing", "Telemetry", "Tls", "Transport", "Tunneling", "Upstream"],
 
         // The admin listener's endpoints, the command-line verbs, and the composition root.
-        ["Admin"] = ["Addressing", "Configuration", "Diagnostics", "Listeners", "Policy", "Routing", "Telemetry", "Tls"],
+        ["Admin"] = ["Addressing", "Configuration", "Diagnostics", "Kubernetes", "Listeners", "Policy", "Routing", "Telemetry", "Tls"],
         ["Cli"] = ["Addressing", "Configuration", "Diagnostics", "Policy", "Telemetry"],
-        ["Hosting"] = ["Addressing", "Admin", "Authentication", "Cli", "Configuration", "Diagnostics", "Listeners", "Policy", "Proxying", "Routing", "Telemetry", "Tls", "Transport", "Tunneling", "Upstream"],
+        ["Hosting"] = ["Addressing", "Admin", "Authentication", "Cli", "Configuration", "Diagnostics", "Kubernetes", "Listeners", "Policy", "Proxying", "Routing", "Telemetry", "Tls", "Transport", "Tunneling", "Upstream"],
     };
 
     /// <summary>Imports that break the direction today, each to be removed by the architecture work (#15).</summary>

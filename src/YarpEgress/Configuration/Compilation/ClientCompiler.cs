@@ -3,16 +3,17 @@ using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Configuration.Compilation;
 
-/// <summary><c>Egress:Clients</c>: who a connection belongs to (sources, proxy credentials, certificate names) and the rules that adds.</summary>
+/// <summary><c>Egress:Clients</c>: who a connection belongs to (sources, pods, proxy credentials, certificate names) and the rules that adds.</summary>
 internal static class ClientCompiler
 {
-    public static ClientDirectory Compile(List<ClientOptions> list, ConfigErrors errors)
+    /// <param name="kubernetes"><c>Egress:Kubernetes:Enabled</c>: whether <c>Namespaces</c> and <c>ServiceAccounts</c> can match.</param>
+    public static ClientDirectory Compile(List<ClientOptions> list, bool kubernetes, ConfigErrors errors)
     {
         var clients = new List<ClientPolicy>(list.Count);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < list.Count; i++)
         {
-            if (Compile(list[i], names, errors.Scope(nameof(EgressOptions.Clients), i)) is { } client)
+            if (Compile(list[i], names, kubernetes, errors.Scope(nameof(EgressOptions.Clients), i)) is { } client)
             {
                 clients.Add(client);
             }
@@ -21,7 +22,7 @@ internal static class ClientCompiler
         return new ClientDirectory(clients);
     }
 
-    private static ClientPolicy? Compile(ClientOptions client, HashSet<string> names, ConfigErrors errors)
+    private static ClientPolicy? Compile(ClientOptions client, HashSet<string> names, bool kubernetes, ConfigErrors errors)
     {
         var mark = errors.Mark();
         if (string.IsNullOrWhiteSpace(client.Name) || !names.Add(client.Name))
@@ -48,9 +49,10 @@ internal static class ClientCompiler
             errors.Add(nameof(client.ProxyPasswordHash), "applies with ProxyUser only");
         }
 
-        if (client.Sources.Count == 0 && client.ProxyUser is null && client.CertificateNames.Count == 0)
+        var workloads = KubernetesCompiler.Selector(client, kubernetes, errors);
+        if (client.Sources.Count == 0 && client.ProxyUser is null && client.CertificateNames.Count == 0 && workloads.IsAny)
         {
-            errors.Add("a client needs Sources, a ProxyUser or CertificateNames");
+            errors.Add("a client needs Sources, a ProxyUser, CertificateNames, Namespaces or ServiceAccounts");
         }
 
         var rules = new List<PolicyRule>();
@@ -67,6 +69,6 @@ internal static class ClientCompiler
             (rule.Kind == RuleKind.Allow ? allow : deny).Add(rule);
         }
 
-        return new ClientPolicy(client.Name, sources, client.ProxyUser, password, client.CertificateNames, allow, deny);
+        return new ClientPolicy(client.Name, sources, client.ProxyUser, password, client.CertificateNames, allow, deny) { Workloads = workloads };
     }
 }

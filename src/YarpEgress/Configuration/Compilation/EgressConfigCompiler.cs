@@ -20,11 +20,12 @@ internal static class EgressConfigCompiler
         var rules = new List<PolicyRule>();
         RuleCompiler.Compile(options.Allow, RuleKind.Allow, errors.Scope(nameof(options.Allow)), rules);
         RuleCompiler.Compile(options.Deny, RuleKind.Deny, errors.Scope(nameof(options.Deny)), rules);
-        var clients = ClientCompiler.Compile(options.Clients, errors);
+        var clients = ClientCompiler.Compile(options.Clients, options.Kubernetes.Enabled, errors);
         var routes = RouteCompiler.Compile(options.Routes, errors);
         var pins = HostPins.Parse(options.Hosts, errors.Scope(nameof(options.Hosts)));
         var privateAllow = errors.Scope(nameof(options.PrivateNetworks)).Networks(nameof(PrivateNetworkOptions.Allow), options.PrivateNetworks.Allow);
         SettingsValidator.Validate(options, errors);
+        KubernetesCompiler.Validate(options, errors);
         var adminHosts = AdminHostFilter.Parse(options.Admin.AllowedHosts, errors.Scope(nameof(options.Admin)).Scope(nameof(AdminOptions.AllowedHosts)));
         var sniExempt = options.Policy.SniMatchExemptPorts.Count == 0
             ? PortSet.None

@@ -70,7 +70,7 @@ internal sealed partial class ForwardProxyHandler(
 
         string? credentials = context.Request.Headers.ProxyAuthorization;
         var identity = await authenticator.IdentifyAsync(snapshot.Clients, context.Connection.RemoteIpAddress, credentials,
-            credentials is null ? null : ConnectionCredentials.Of(context));
+            credentials is null ? null : ConnectionCredentials.Of(context), session.Workload);
         if (identity.Outcome != IdentificationOutcome.Identified)
         {
             var throttled = identity.Outcome == IdentificationOutcome.Throttled;

@@ -149,7 +149,7 @@ internal sealed partial class ConnectTunnelMiddleware(
         }
 
         var source = (context.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
-        var identity = await authenticator.IdentifyAsync(snapshot.Clients, source, request.ProxyAuthorization);
+        var identity = await authenticator.IdentifyAsync(snapshot.Clients, source, request.ProxyAuthorization, workload: session.Workload);
         if (identity.Outcome != IdentificationOutcome.Identified)
         {
             var throttled = identity.Outcome == IdentificationOutcome.Throttled;

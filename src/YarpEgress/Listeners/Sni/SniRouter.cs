@@ -187,7 +187,7 @@ internal sealed partial class SniRouter(
     private bool TryAllow(ListenerOptions listener, Destination destination, EgressSnapshot snapshot, ProxySession session, ConnectionContext context)
     {
         // A TLS connection carries no proxy credentials: clients that need them do not match here.
-        if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as IPEndPoint)?.Address, out var client))
+        if (!snapshot.Clients.TryIdentify((context.RemoteEndPoint as IPEndPoint)?.Address, session.Workload, out var client))
         {
             session.Rejected(ConnectionEnd.CredentialsRequired, destination);
             LogRefused(session.Id, listener.Name, destination, "its client must authenticate, which a TLS connection cannot");

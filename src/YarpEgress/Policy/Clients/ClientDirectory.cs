@@ -4,7 +4,7 @@ namespace YarpEgress.Policy.Clients;
 
 /// <summary>
 /// <c>Egress:Clients</c>: picks the client of a connection or request. In config order, the first client whose
-/// sources include the address and which needs no credentials, or whose <c>ProxyUser</c> and password the request
+/// sources include the address (and whose namespaces or service accounts, if any, include its pod) and which needs no credentials, or whose <c>ProxyUser</c> and password the request
 /// carries. When a client would match by source but wants credentials that are missing or wrong, the answer is a
 /// challenge (407). Otherwise there is no client, and the global rules alone apply. Credentials are checked by
 /// <see cref="Authentication.ProxyAuthenticator"/>, which walks <see cref="All"/> in this order.
@@ -32,13 +32,16 @@ internal sealed class ClientDirectory
 
     /// <summary>Identifies a connection that carries no usable credentials (every TLS connection, for one).</summary>
     /// <returns>False when the source belongs to a client that wants credentials (answer 407).</returns>
-    public bool TryIdentify(IPAddress? source, out ClientPolicy? client)
+    public bool TryIdentify(IPAddress? source, out ClientPolicy? client) => TryIdentify(source, workload: null, out client);
+
+    /// <param name="workload">The pod behind the source, when the pod index knows it.</param>
+    public bool TryIdentify(IPAddress? source, WorkloadIdentity? workload, out ClientPolicy? client)
     {
         client = null;
         var challenged = false;
         foreach (var candidate in _clients)
         {
-            if (candidate.IsCertificateOnly || !candidate.ComesFrom(source))
+            if (candidate.IsCertificateOnly || !candidate.ComesFrom(source, workload))
             {
                 continue;
             }

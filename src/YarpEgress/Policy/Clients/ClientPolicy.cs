@@ -22,14 +22,23 @@ internal sealed class ClientPolicy(
     /// <summary>The hash of the client's password, with <see cref="ProxyUser"/>.</summary>
     public PasswordHash? Password { get; } = password;
 
-    /// <summary>Recognised by client certificate only: never by source address.</summary>
-    public bool IsCertificateOnly => sources.Count == 0 && ProxyUser is null;
+    /// <summary><c>Namespaces</c> and <c>ServiceAccounts</c>: the pods it is recognised by, besides (and together with) its sources.</summary>
+    public WorkloadSelector Workloads { get; init; } = WorkloadSelector.Any;
+
+    /// <summary>Recognised by client certificate only: never by source address or workload.</summary>
+    public bool IsCertificateOnly => sources.Count == 0 && ProxyUser is null && Workloads.IsAny;
 
     public RuleSet Allow { get; } = allow;
 
     public RuleSet Deny { get; } = deny;
 
-    public bool ComesFrom(IPAddress? source)
+    /// <summary>
+    /// Whether a connection from <paramref name="source"/>, whose pod is <paramref name="workload"/> (null: unknown),
+    /// is this client's: its sources (none: any) include the address, and its workload selector (none: any) matches.
+    /// </summary>
+    public bool ComesFrom(IPAddress? source, WorkloadIdentity? workload) => Workloads.Matches(workload) && FromSources(source);
+
+    private bool FromSources(IPAddress? source)
     {
         if (sources.Count == 0)
         {

@@ -28,7 +28,7 @@ public sealed class ClientCompilerTests
                 "Egress:Clients:0:Sources:0: '10.0.0.1/8' is not a CIDR range (address/prefix with no host bits set, or one address)",
                 "Egress:Clients:1:Name: 'a' is used by another client",
                 "Egress:Clients:1:ProxyPasswordHash: give the hash printed by 'YarpEgress hash-password' (pbkdf2-sha256$...), never the password",
-                "Egress:Clients:2: a client needs Sources, a ProxyUser or CertificateNames",
+                "Egress:Clients:2: a client needs Sources, a ProxyUser, CertificateNames, Namespaces or ServiceAccounts",
                 "Egress:Clients:3:Allow:0:Host: 'w*w.x' is not a valid host pattern: '*' must stand alone in a label ('w*w')",
             ],
             errors);
@@ -45,6 +45,7 @@ public sealed class ClientCompilerTests
                 new ClientOptions { Name = "hash-only", Sources = ["10.1.0.0/16"], ProxyPasswordHash = PasswordHash.Create("pw") },
                 new ClientOptions { Name = "good", Sources = ["10.2.0.0/16"], Deny = [new RuleOptions { Host = "x.example" }] },
             ],
+            kubernetes: false,
             new ConfigErrors(errors));
         Assert.Equal(
             [
@@ -55,6 +56,6 @@ public sealed class ClientCompilerTests
             errors);
         var good = Assert.Single(directory.All);
         Assert.Equal("good", good.Name);
-        Assert.True(good.ComesFrom(IPAddress.Parse("10.2.3.4")));
+        Assert.True(good.ComesFrom(IPAddress.Parse("10.2.3.4"), workload: null));
     }
 }
