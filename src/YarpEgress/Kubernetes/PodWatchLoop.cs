@@ -78,13 +78,13 @@ internal sealed partial class PodWatchLoop(
             }
 
             Unsynced();
-            metrics.Failure(reason);
             if (outcome == Outcome.Gone)
             {
                 LogGone(logger, _scopeName, _resourceVersion);
                 _resourceVersion = null;
                 if (_goneInARow++ == 0)
                 {
+                    metrics.Failure(reason);
                     continue; // list again at once; a second 410 in a row waits like any failure
                 }
             }
@@ -92,6 +92,7 @@ internal sealed partial class PodWatchLoop(
             var delay = _backoff.Next();
             LogFailed(logger, _scopeName, reason, error?.Message ?? reason, Math.Round(delay.TotalSeconds, 1));
             Expire();
+            metrics.Failure(reason); // counted once logged and acted on, so what a scrape shows has happened
             try
             {
                 await _backoff.WaitAsync(delay, stopping);
@@ -143,6 +144,7 @@ internal sealed partial class PodWatchLoop(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, watchdog.Token);
         KubernetesException? status = null;
         var events = 0;
+        var from = _resourceVersion;
         try
         {
             var request = scope is null
@@ -156,7 +158,7 @@ internal sealed partial class PodWatchLoop(
                 Apply(type, pod);
                 if (events++ == 0)
                 {
-                    Resumed();
+                    Resumed(from);
                 }
             }
         }
@@ -242,12 +244,12 @@ internal sealed partial class PodWatchLoop(
         }
     }
 
-    private void Resumed()
+    private void Resumed(string? from)
     {
         _goneInARow = 0;
         if (!_synced)
         {
-            LogResumed(logger, _scopeName, _resourceVersion);
+            LogResumed(logger, _scopeName, from);
             Synced();
         }
     }
