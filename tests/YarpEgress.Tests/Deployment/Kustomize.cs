@@ -30,7 +30,8 @@ internal static partial class Kustomize
         ["tcp-over-tls", "cert-manager"],
         ["observability"],
         ["istio-sidecar", "observability"],
-        ["istio-sidecar", "tcp-over-tls", "cert-manager", "observability"],
+        ["workload-identity"],
+        ["istio-sidecar", "tcp-over-tls", "cert-manager", "observability", "workload-identity"],
     ];
 
     private static readonly ConcurrentDictionary<string, Lazy<Task<Rendered>>> Cache = new();

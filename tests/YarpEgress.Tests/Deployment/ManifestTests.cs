@@ -19,7 +19,14 @@ public sealed class ManifestTests
         ["PodDisruptionBudget"] = typeof(V1PodDisruptionBudget),
         ["NetworkPolicy"] = typeof(V1NetworkPolicy),
         ["ConfigMap"] = typeof(V1ConfigMap),
+        ["ClusterRole"] = typeof(V1ClusterRole),
+        ["ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
+        ["Role"] = typeof(V1Role),
+        ["RoleBinding"] = typeof(V1RoleBinding),
     };
+
+    /// <summary>Kinds that live in no namespace.</summary>
+    private static readonly HashSet<string> ClusterScoped = ["Namespace", "ClusterRole", "ClusterRoleBinding"];
 
     /// <summary>Kinds neither model covers, and what checks them instead.</summary>
     private static readonly Dictionary<string, string> OtherKinds = new()
@@ -72,7 +79,8 @@ public sealed class ManifestTests
         if (name.StartsWith("k8s", StringComparison.Ordinal) && !name.Contains("/istio/", StringComparison.Ordinal))
         {
             Assert.Equal(0, created[MeshRules.GatewayNamespace]);
-            Assert.All(rendered.Objects.Where(o => o.Kind() is not "Namespace"), o => Assert.Equal(MeshRules.GatewayNamespace, o.Namespace()));
+            Assert.All(rendered.Objects.Where(o => !ClusterScoped.Contains(o.Kind())), o => Assert.Equal(MeshRules.GatewayNamespace, o.Namespace()));
+            Assert.All(rendered.Objects.Where(o => ClusterScoped.Contains(o.Kind())), o => Assert.Equal(string.Empty, o.Namespace()));
         }
     }
 
