@@ -37,7 +37,7 @@ internal sealed class KubernetesWatchMetrics
     /// <param name="type">added, modified, deleted, bookmark (a fixed set).</param>
     public void Event(string type) => _events.Add(1, new KeyValuePair<string, object?>("type", type));
 
-    /// <param name="reason">unreachable, forbidden, gone, dropped, stalled, empty, config (a fixed set).</param>
+    /// <param name="reason">unreachable, forbidden, gone, dropped, stalled, empty, error, config (a fixed set).</param>
     public void Failure(string reason) => _failures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Listed() => _lists.Add(1);
