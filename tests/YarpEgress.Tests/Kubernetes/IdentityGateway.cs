@@ -26,10 +26,11 @@ internal sealed class IdentityGateway : IAsyncDisposable
 
     public TcpUpstream Echo { get; }
 
-    public static async Task<IdentityGateway> StartAsync(FakeKubernetesApi api, TimeProvider? time = null, int maxWorkloadLabels = 1000, bool enabled = true)
+    /// <param name="httpPort">Another upstream port the three names are allowed on (a plain-HTTP upstream's).</param>
+    public static async Task<IdentityGateway> StartAsync(FakeKubernetesApi api, TimeProvider? time = null, int maxWorkloadLabels = 1000, bool enabled = true, int? httpPort = null)
     {
         var echo = TcpUpstream.Echo();
-        var ports = new[] { $"{echo.Port}" };
+        string[] ports = httpPort is { } extra ? [$"{echo.Port}", $"{extra}"] : [$"{echo.Port}"];
         var config = JsonSerializer.SerializeToNode(TestGateway.Config(
             allow: [new { Host = "global.test", Ports = ports }],
             hosts: new Dictionary<string, string> { ["global.test"] = "127.0.0.1", ["team-a.test"] = "127.0.0.1", ["robot.test"] = "127.0.0.1" }))!;

@@ -9,7 +9,7 @@ namespace YarpEgress.Tests.Kubernetes;
 /// list, 410 Gone lists again, and an API down at start-up leaves connections served on their address alone (readiness
 /// unaffected) until it comes back. The back-off runs on a <see cref="FakeTimeProvider"/> the test advances.
 /// </summary>
-[Collection(KubernetesCollection.Name)]
+[Collection(MetricsCollection.Name)]
 public sealed class WatchRecoveryTests
 {
     private static readonly IPAddress Web = IPAddress.Parse("127.0.0.2");

@@ -9,7 +9,7 @@ namespace YarpEgress.Tests.Kubernetes;
 /// <c>client_workload</c>), the access log, <c>/connections</c> and <c>Egress:Clients</c> matched by namespace or
 /// service account, all through real CONNECTs from the pods' (loopback) addresses.
 /// </summary>
-[Collection(KubernetesCollection.Name)]
+[Collection(MetricsCollection.Name)]
 public sealed class WorkloadIdentityTests
 {
     private static readonly IPAddress Web = IPAddress.Parse("127.0.0.2");
@@ -98,5 +98,28 @@ public sealed class WorkloadIdentityTests
         Assert.Equal(("team-a", "web-1", "web"), (log.Field("ClientNamespace"), log.Field("ClientPod"), log.Field("ClientWorkload")));
         Assert.Equal("team-b", (await identity.AccessLogAsync(Web, 1)).Field("ClientNamespace"));
         Assert.Equal(1, (await MetricsScrape.FromAsync(identity.Gateway.Admin)).Value("egress_kubernetes_pods"));
+    }
+
+    [Fact]
+    public async Task Plain_HTTP_requests_are_identified_by_their_pod_too()
+    {
+        await using var upstream = await HttpUpstream.StartAsync();
+        await using var api = await FakeKubernetesApi.StartAsync();
+        api.Seed(FakeKubernetesApi.Pod("team-a", "web-1", Web.ToString(), app: "web", serviceAccount: "web"));
+        await using var identity = await IdentityGateway.StartAsync(api, httpPort: upstream.HttpPort);
+        await identity.ScrapeWhenAsync(s => s.Value("egress_kubernetes_pods") == 1);
+
+        foreach (var (from, status) in new[] { (Web, "HTTP/1.1 200"), (Robot, "HTTP/1.1 403") })
+        {
+            using var raw = await RawClient.ConnectAsync(identity.Gateway.Proxy, from);
+            await raw.SendAsync($"GET http://team-a.test:{upstream.HttpPort}/echo HTTP/1.1\r\nHost: team-a.test:{upstream.HttpPort}\r\nConnection: close\r\n\r\n");
+            Assert.StartsWith(status, (await raw.ReadResponseAsync()).Head, StringComparison.Ordinal);
+        }
+
+        var log = await identity.AccessLogAsync(Web, 1);
+        Assert.Equal(("http", "team-a", "team-a", "web-1", "web", "web"), (log.Field("Protocol"), log.Field("ClientName"), log.Field("ClientNamespace"),
+            log.Field("ClientPod"), log.Field("ClientWorkload"), log.Field("ClientServiceAccount")));
+        var scrape = await identity.ScrapeWhenAsync(s => s.Value("egress_http_responses_total", [.. Labels("team-a", "web"), ("status_code", "200")]) == 1);
+        Assert.Equal(1, scrape.Value("egress_http_responses_total", [.. Labels("-", "-"), ("status_code", "403")]));
     }
 }

@@ -4,7 +4,7 @@ using YarpEgress.Tests.Infrastructure;
 namespace YarpEgress.Tests.Kubernetes;
 
 /// <summary>The <c>client_namespace</c> and <c>client_workload</c> labels: capped like destinations, absent when Kubernetes is off.</summary>
-[Collection(KubernetesCollection.Name)]
+[Collection(MetricsCollection.Name)]
 public sealed class WorkloadLabelTests
 {
     [Fact]
