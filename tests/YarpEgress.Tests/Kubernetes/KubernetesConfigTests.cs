@@ -1,4 +1,4 @@
-using YarpEgress.Configuration;
+using YarpEgress.Configuration.Loading;
 using YarpEgress.Tests.Configuration;
 
 namespace YarpEgress.Tests.Kubernetes;
