@@ -21,12 +21,6 @@ internal static partial class ExportedSeries
         "job", "instance", "namespace", "pod", "container", "service", "endpoint",
     };
 
-    /// <summary>Added by Kubernetes identity (#17 §1): not on the connection and byte metrics of main yet.</summary>
-    public static readonly IReadOnlySet<string> NotYetExported = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "client_namespace", "client_workload",
-    };
-
     public static List<string> Problems(MetricsScrape scrape, IEnumerable<(string Where, string Expression)> expressions)
     {
         var names = scrape.Names().ToHashSet(StringComparer.Ordinal);
@@ -48,7 +42,7 @@ internal static partial class ExportedSeries
                 }
 
                 var series = scrape.Series(selector.Metric).ToList();
-                foreach (var label in selector.Labels.Where(l => !TargetLabels.Contains(l) && !NotYetExported.Contains(l)))
+                foreach (var label in selector.Labels.Where(l => !TargetLabels.Contains(l)))
                 {
                     if (!series.Any(s => s.ContainsKey(label)))
                     {
@@ -56,7 +50,7 @@ internal static partial class ExportedSeries
                     }
                 }
 
-                foreach (var matcher in selector.Matchers.Where(m => !m.IsTemplated && !TargetLabels.Contains(m.Label) && !NotYetExported.Contains(m.Label)))
+                foreach (var matcher in selector.Matchers.Where(m => !m.IsTemplated && !TargetLabels.Contains(m.Label)))
                 {
                     foreach (var value in LiteralValues(matcher))
                     {

@@ -41,7 +41,7 @@ public sealed class ExportedSeriesTests(TrafficScrape traffic) : IClassFixture<T
             var selectors = PromQl.Selectors(expression);
             var available = selectors.SelectMany(s => s.Labels)
                 .Concat(selectors.SelectMany(s => traffic.Scrape.Series(s.Metric)).SelectMany(l => l.Keys))
-                .Concat(ExportedSeries.TargetLabels).Concat(ExportedSeries.NotYetExported).ToHashSet();
+                .Concat(ExportedSeries.TargetLabels).ToHashSet();
             problems.AddRange(labels.Where(l => !available.Contains(l)).Select(l => $"{where}: prints {l}, which {expression} does not have"));
         }
 
@@ -49,12 +49,12 @@ public sealed class ExportedSeriesTests(TrafficScrape traffic) : IClassFixture<T
     }
 
     [Fact]
-    public void Only_the_identity_labels_of_17_are_allowed_without_being_exported_and_the_dashboard_uses_them()
+    public void The_identity_labels_the_dashboard_groups_by_are_on_the_traffic_of_a_known_pod()
     {
-        // The allowance goes once Kubernetes identity exports them: then this fails, and the allowance is removed.
-        Assert.All(ExportedSeries.NotYetExported, l => Assert.DoesNotContain(traffic.Scrape.Names(), n => traffic.Scrape.Series(n).Any(s => s.ContainsKey(l))));
         var used = ObservabilityFiles.Expressions.SelectMany(e => PromQl.Selectors(e.Expression)).SelectMany(s => s.Labels).ToHashSet();
-        Assert.Superset(ExportedSeries.NotYetExported.ToHashSet(), used);
+        Assert.Contains("client_namespace", used);
+        Assert.Contains("client_workload", used);
+        Assert.True(traffic.Scrape.Value("egress_client_sent_bytes_total", ("client_namespace", "shop"), ("client_workload", "web")) > 0);
     }
 
     [Theory]

@@ -10,7 +10,8 @@ namespace YarpEgress.Tests.Observability;
 /// <summary>
 /// A real gateway that carried traffic on every path (plain HTTP, CONNECT, SNI passthrough, SNI terminate), a denial
 /// by a Deny rule and by no match, a refused connect, an open circuit breaker, Report mode, a connection limit, a good
-/// and a rejected reload; then one scrape of its /metrics once every session has ended.
+/// and a rejected reload; then one scrape of its /metrics once every session has ended. Kubernetes identity is on, with
+/// the test's own address (127.0.0.1) a pod of a fake API server, so the identity labels are in the scrape too.
 /// </summary>
 public sealed class TrafficScrape : IAsyncLifetime
 {
@@ -24,9 +25,15 @@ public sealed class TrafficScrape : IAsyncLifetime
         await using var upstream = await HttpUpstream.StartAsync();
         await using var echo = TcpUpstream.Echo();
         using var closed = new ClosedPort();
+        await using var api = await FakeKubernetesApi.StartAsync();
+        api.Seed(FakeKubernetesApi.Pod("shop", "web-1", "127.0.0.1", app: "web"));
         var (certificate, key) = TestCertificates.WriteServerPem();
-        JsonNode Config(string mode, int perClient, string allowed) => Build(mode, perClient, allowed, upstream, echo.Port, closed.Port, certificate, key);
+        JsonNode Config(string mode, int perClient, string allowed) => Build(mode, perClient, allowed, upstream, echo.Port, closed.Port, certificate, key, api.KubeconfigPath);
         await using var gateway = await TestGateway.StartAsync(Config("Enforce", 0, "*.example.test"));
+        for (var i = 0; i < 200 && (await MetricsScrape.FromAsync(gateway.Admin)).Value("egress_kubernetes_pods") != 1; i++)
+        {
+            await Task.Delay(25);
+        }
 
         using (var client = gateway.CreateClient())
         {
@@ -102,7 +109,7 @@ public sealed class TrafficScrape : IAsyncLifetime
         && scrape.Value("egress_connections_closed_total") == scrape.Value("egress_connection_duration_seconds_count")
         && new[] { "http", "connect", "sni", "sni-terminate" }.All(p => scrape.Value("egress_connections_closed_total", ("protocol", p)) > 0);
 
-    private static JsonNode Build(string mode, int perClient, string allowed, HttpUpstream upstream, int echo, int closed, string certificate, string key)
+    private static JsonNode Build(string mode, int perClient, string allowed, HttpUpstream upstream, int echo, int closed, string certificate, string key, string kubeconfig)
     {
         var config = JsonSerializer.SerializeToNode(TestGateway.Config(
             allow: [new { Host = allowed, Ports = new[] { $"{upstream.HttpPort}", $"{upstream.HttpsPort}", $"{echo}", $"{closed}" } }],
@@ -119,6 +126,7 @@ public sealed class TrafficScrape : IAsyncLifetime
                 Tls = new { Mode = "Terminate", CertificatePath = certificate, KeyPath = key },
             }));
         config["Egress"]!["CircuitBreaker"] = JsonSerializer.SerializeToNode(new { FailureRatio = 0.5, MinimumThroughput = 2, SamplingDuration = "00:00:30", BreakDuration = "00:01:00" });
+        config["Egress"]!["Kubernetes"] = JsonSerializer.SerializeToNode(new { Enabled = true, Kubeconfig = kubeconfig });
         return config;
     }
 
