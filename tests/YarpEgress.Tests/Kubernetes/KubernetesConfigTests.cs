@@ -1,4 +1,3 @@
-using YarpEgress.Configuration.Loading;
 using YarpEgress.Tests.Configuration;
 
 namespace YarpEgress.Tests.Kubernetes;
@@ -6,16 +5,11 @@ namespace YarpEgress.Tests.Kubernetes;
 /// <summary><c>Egress:Kubernetes</c> and the clients' <c>Namespaces</c> / <c>ServiceAccounts</c>: every error at once, with its key path.</summary>
 public sealed class KubernetesConfigTests : IDisposable
 {
+    private readonly LoadedConfig _config = new();
     private readonly ConfigFiles _files = new();
 
-    private List<string> Errors(string egress)
-    {
-        var errors = new List<string>();
-        var json = $$"""{ "Egress": { "Listeners": [ { "Name": "proxy", "Port": 0 } ], "Admin": { "Port": 0 }, {{egress}} } }""";
-        var snapshot = EgressConfigLoader.Load(ConfigFiles.Load(_files.Write(json)), errors);
-        Assert.True(snapshot is null == errors.Count > 0);
-        return errors;
-    }
+    private List<string> Errors(string egress) =>
+        _config.Errors($$"""{ "Egress": { "Listeners": [ { "Name": "proxy", "Port": 0 } ], "Admin": { "Port": 0 }, {{egress}} } }""");
 
     [Fact]
     public void Every_error_of_the_section_and_of_the_clients_is_reported_with_its_key_path()
@@ -70,5 +64,9 @@ public sealed class KubernetesConfigTests : IDisposable
             """));
     }
 
-    public void Dispose() => _files.Dispose();
+    public void Dispose()
+    {
+        _config.Dispose();
+        _files.Dispose();
+    }
 }
