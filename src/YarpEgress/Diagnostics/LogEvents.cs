@@ -55,6 +55,8 @@ internal static class LogEvents
     // 900-999: PROXY protocol headers from load balancers (Listeners/ProxyHeaders).
     public const int ProxyHeaderRefused = 900;
 
-    // Taken by work in progress, to be folded in here as it lands: 1000-1019 Kubernetes, 1100-1119 the admin page,
-    // 1200-1219 the core connection path.
+    // 1200-1219: the core connection path (Listeners, Proxying).
+    public const int SniNameRefused = 1200;
+
+    // Taken by work in progress, to be folded in here as it lands: 1000-1019 Kubernetes, 1100-1119 the admin page.
 }
