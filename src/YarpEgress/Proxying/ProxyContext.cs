@@ -10,14 +10,11 @@ namespace YarpEgress.Proxying;
 /// What one proxied connection (CONNECT, SNI) or plain-HTTP request carries from its first stage to its end: the config
 /// snapshot taken once (<see cref="EgressGate.Snapshot"/>), so the decision and everything that carries it out read the
 /// same generation; the listener; the client; the session that records it all; and the ways it can be cut short: the
-/// client leaving or the shutdown drain (<see cref="Aborted"/>). A connection's context is a connection feature, set
-/// by the first stage of its listener's pipeline.
+/// client leaving or the shutdown drain. A connection's context is a connection feature, set by the first stage of
+/// its listener's pipeline; it holds nothing to dispose, and the stage that begins the session ends it.
 /// </summary>
 internal sealed class ProxyContext(EgressSnapshot snapshot, string listener, EndPoint? client, CancellationToken clientGone, CancellationToken draining)
-    : IDisposable
 {
-    private CancellationTokenSource? _aborted;
-
     public EgressSnapshot Snapshot { get; } = snapshot;
 
     /// <summary>The name of the listener that took the connection.</summary>
@@ -49,17 +46,7 @@ internal sealed class ProxyContext(EgressSnapshot snapshot, string listener, End
     /// <summary>The shutdown drain is over: live tunnels end.</summary>
     public CancellationToken Draining { get; } = draining;
 
-    /// <summary>The client left or the drain ended: what a dial waits under. One linked source, made on first use.</summary>
-    public CancellationToken Aborted => (_aborted ??= CancellationTokenSource.CreateLinkedTokenSource(ClientGone, Draining)).Token;
-
-    /// <summary>Starts the session of this connection or request, under its listener and client.</summary>
+    /// <summary>Starts the session of this connection or request, under its listener and client; the caller ends it.</summary>
     public ProxySession Begin(EgressTelemetry telemetry, string protocol) =>
         Session = telemetry.Begin(Listener, protocol, Client);
-
-    /// <summary>Ends the session (its access-log line) and frees the linked token source.</summary>
-    public void Dispose()
-    {
-        Session?.Dispose();
-        _aborted?.Dispose();
-    }
 }

@@ -19,9 +19,10 @@ internal sealed partial class TunnelStep(UpstreamConnector connector, ITunnelCop
     public async Task<(Socket? Upstream, UpstreamConnectException? Failure)> DialAsync(ProxyContext context, DialPlan plan)
     {
         var session = context.Session!;
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.ClientGone, context.Draining);
         try
         {
-            var upstream = await connector.ConnectAsync(plan, context.Snapshot, context.Aborted);
+            var upstream = await connector.ConnectAsync(plan, context.Snapshot, aborted.Token);
             session.Opened(PeerOf(upstream, plan));
             LogOpened(logger, session.Id, session.Protocol, plan.Requested, session.Upstream);
 
@@ -33,7 +34,7 @@ internal sealed partial class TunnelStep(UpstreamConnector connector, ITunnelCop
             LogUpstreamFailed(logger, session.Id, session.Protocol, plan.Requested, ex.Kind, LogText.Escape(ex.Message));
             return (null, ex);
         }
-        catch (OperationCanceledException) when (context.Aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             session.End = context.Draining.IsCancellationRequested ? ConnectionEnd.Drained : ConnectionEnd.ClientReset; // nobody is left to answer
             return (null, null);

@@ -88,9 +88,5 @@ internal sealed class PipeConnection : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        Context.Dispose();
-        _closed.Dispose();
-    }
+    public void Dispose() => _closed.Dispose();
 }

@@ -72,7 +72,7 @@ public sealed class ProxyHeaderMiddlewareTests : IDisposable
             Assert.Equal(next.RemoteEndPoint, next.Features.Get<ProxyContext>()!.Client);
             seen = (next.RemoteEndPoint, rest.ToArray());
         });
-        using var proxy = new ProxyContext(snapshot, "proxy", context.RemoteEndPoint, CancellationToken.None, CancellationToken.None);
+        var proxy = new ProxyContext(snapshot, "proxy", context.RemoteEndPoint, CancellationToken.None, CancellationToken.None);
         context.Features.Set(proxy);
         context.Features.Set<IClientSendFeature>(new RecordingClientSend());
         var run = middleware.OnConnectionAsync(context);

@@ -37,9 +37,9 @@ internal sealed partial class ForwardProxyHandler(
         using var pools = invokers.Acquire();
         var listener = context.Features.Get<ListenerInfo>()?.Name ?? "-";
         var client = context.Connection.RemoteIpAddress is { } address ? new IPEndPoint(address, context.Connection.RemotePort) : null;
-        using var request = new ProxyContext(pools.Snapshot, listener, client, context.RequestAborted, drain.TunnelsClosing) { Method = context.Request.Method };
+        var request = new ProxyContext(pools.Snapshot, listener, client, context.RequestAborted, drain.TunnelsClosing) { Method = context.Request.Method };
         context.Features.Set(request);
-        var session = request.Begin(telemetry, ProxyProtocol.Http);
+        using var session = request.Begin(telemetry, ProxyProtocol.Http);
         try
         {
             await ForwardAsync(context, request, pools);

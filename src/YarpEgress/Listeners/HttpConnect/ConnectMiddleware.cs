@@ -41,8 +41,11 @@ internal sealed partial class ConnectMiddleware(
             case PeekOutcome.ClientGone:
                 return; // the client went away mid-head
             case PeekOutcome.Parsed:
-                context.Begin(telemetry, ProxyProtocol.Connect);
-                await TunnelAsync(connection, context, head.Request);
+                using (context.Begin(telemetry, ProxyProtocol.Connect))
+                {
+                    await TunnelAsync(connection, context, head.Request);
+                }
+
                 return;
         }
 
@@ -54,7 +57,7 @@ internal sealed partial class ConnectMiddleware(
         };
 
         // A refused plain-HTTP target counts as plain HTTP; a broken CONNECT head as CONNECT.
-        var session = context.Begin(telemetry, head.UnsupportedScheme ? ProxyProtocol.Http : ProxyProtocol.Connect);
+        using var session = context.Begin(telemetry, head.UnsupportedScheme ? ProxyProtocol.Http : ProxyProtocol.Connect);
         session.Rejected(outcome == PeekOutcome.TimedOut ? ConnectionEnd.Timeout : ConnectionEnd.BadRequest, requested: null);
         await RefuseAsync(connection, session, error);
     }

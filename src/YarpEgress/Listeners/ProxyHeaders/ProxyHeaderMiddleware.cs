@@ -62,7 +62,7 @@ internal sealed partial class ProxyHeaderMiddleware(
             : !trusted ? $"a PROXY protocol header from {peer?.Address}, which is not in this listener's ProxyProtocol:TrustedSources"
             : outcome == PeekOutcome.NotThisProtocol ? $"{peer?.Address} is a trusted load balancer (ProxyProtocol:TrustedSources) but sent no PROXY protocol header"
             : $"invalid PROXY protocol header: {parser.Error}";
-        var session = context.Begin(telemetry, listener.IsSni ? ProxyProtocol.Sni : ProxyProtocol.Http);
+        using var session = context.Begin(telemetry, listener.IsSni ? ProxyProtocol.Sni : ProxyProtocol.Http);
         session.Rejected(timedOut ? ConnectionEnd.Timeout : ConnectionEnd.BadProxyHeader, requested: null);
         LogRefused(logger, session.Id, listener.Name, context.Client, reason);
         var error = timedOut ? new ProxyError(408, "http_request_error", reason) : ProxyError.BadRequest(reason);

@@ -38,7 +38,7 @@ internal sealed partial class SniInspectMiddleware(
             return; // the client went away
         }
 
-        var session = context.Begin(telemetry, _terminate ? ProxyProtocol.SniTerminate : ProxyProtocol.Sni);
+        using var session = context.Begin(telemetry, _terminate ? ProxyProtocol.SniTerminate : ProxyProtocol.Sni);
         session.Alpn = read.Hello.Alpn;
         if (read.Outcome != PeekOutcome.Parsed)
         {
