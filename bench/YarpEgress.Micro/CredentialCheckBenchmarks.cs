@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using YarpEgress.Authentication;
@@ -35,9 +34,8 @@ public class CredentialCheckBenchmarks
         var errors = new List<string>();
         var withCredentials = Compile(new ClientOptions { Name = "ci", ProxyUser = "ci", ProxyPasswordHash = PasswordHash.Create("a-long-enough-s3cret") }, errors);
         _bySource = Compile(new ClientOptions { Name = "ci", Sources = ["10.30.0.0/16"] }, errors).Clients;
-        var store = new EgressConfigStore(new ConfigurationBuilder().Build(), withCredentials, NullLogger<EgressConfigStore>.Instance);
         _withCredentials = withCredentials.Clients;
-        _authenticator = new ProxyAuthenticator(store, Pbkdf2KeyDerivation.Instance, new EgressMetrics(_services.GetRequiredService<IMeterFactory>()),
+        _authenticator = new ProxyAuthenticator(Pbkdf2KeyDerivation.Instance, new EgressMetrics(_services.GetRequiredService<IMeterFactory>()),
             TimeProvider.System, NullLogger<ProxyAuthenticator>.Instance);
         _connection = new ConnectionCredentials();
         for (var i = 0; i < 2; i++) // derived, then remembered by the connection

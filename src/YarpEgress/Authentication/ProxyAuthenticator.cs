@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
-using YarpEgress.Configuration;
 using YarpEgress.Diagnostics;
 using YarpEgress.Policy.Clients;
 using YarpEgress.Telemetry;
@@ -32,15 +31,17 @@ internal sealed partial class ProxyAuthenticator
     private readonly ILogger<ProxyAuthenticator> _logger;
     private readonly ConcurrentDictionary<CredentialKey, Verification> _running = new();
 
-    public ProxyAuthenticator(EgressConfigStore config, IPasswordKeyDerivation derivation, EgressMetrics metrics, TimeProvider time, ILogger<ProxyAuthenticator> logger)
+    public ProxyAuthenticator(IPasswordKeyDerivation derivation, EgressMetrics metrics, TimeProvider time, ILogger<ProxyAuthenticator> logger)
     {
         _logger = logger;
         _cache = new VerifiedCredentialCache(time);
         _throttle = new SourceThrottle(time);
         _derivation = derivation;
         _metrics = metrics;
-        config.Changed += _ => _cache.Clear();
     }
+
+    /// <summary>A reload: every remembered verification is forgotten (the composition root calls this on each one).</summary>
+    public void ConfigReloaded() => _cache.Clear();
 
     /// <summary>How many verified credentials are remembered.</summary>
     public int CachedCount => _cache.Count;

@@ -63,6 +63,8 @@ internal static class LogEvents
     public const int KubernetesIndexExpired = 1004;
     public const int KubernetesWatchStarted = 1005;
 
-    // Taken by work in progress, to be folded in here as it lands: 1100-1119 the admin page,
-    // 1200-1219 the core connection path.
+    // 1200-1219: the core connection path (Listeners, Proxying).
+    public const int SniNameRefused = 1200;
+
+    // Taken by work in progress, to be folded in here as it lands: 1100-1119 the admin page.
 }

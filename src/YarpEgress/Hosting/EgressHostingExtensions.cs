@@ -11,10 +11,6 @@ using YarpEgress.Configuration;
 using YarpEgress.Kubernetes;
 using YarpEgress.Listeners;
 using YarpEgress.Listeners.Http;
-using YarpEgress.Listeners.HttpConnect;
-using YarpEgress.Listeners.Limits;
-using YarpEgress.Listeners.ProxyHeaders;
-using YarpEgress.Listeners.Sni;
 using YarpEgress.Policy.Clients;
 using YarpEgress.Proxying;
 using YarpEgress.Telemetry;
@@ -57,10 +53,16 @@ public static class EgressHostingExtensions
         // The config: one validated snapshot at a time, swapped on reload.
         services.AddSingleton(sp => new EgressConfigStore(builder.Configuration, snapshot, sp.GetRequiredService<ILogger<EgressConfigStore>>()));
         services.AddSingleton<EgressEndpoints>();
+        services.AddSingleton<IGatewayEndpoints>(sp => sp.GetRequiredService<EgressEndpoints>());
 
         // Who a request belongs to: proxy credentials checked with a cache and a per-source budget of PBKDF2 work.
         services.TryAddSingleton<IPasswordKeyDerivation>(Pbkdf2KeyDerivation.Instance);
-        services.AddSingleton<ProxyAuthenticator>();
+        services.AddSingleton(sp =>
+        {
+            var authenticator = ActivatorUtilities.CreateInstance<ProxyAuthenticator>(sp);
+            sp.GetRequiredService<EgressConfigStore>().Changed += _ => authenticator.ConfigReloaded();
+            return authenticator;
+        });
 
         // Who a client pod is: the pod index, fed by a list-then-watch of the Kubernetes API when Egress:Kubernetes
         // is on (bound at start-up); empty otherwise.
@@ -75,22 +77,31 @@ public static class EgressHostingExtensions
         // A connection arrives through the gateway's own socket transport (tunnels detach the socket from its pipes),
         // gives up a trusted load balancer's PROXY header, meets the connection limits; shutdown drains.
         services.AddSingleton<IConnectionListenerFactory, EgressSocketTransportFactory>();
-        services.AddSingleton<ProxyHeaderMiddleware>();
-        services.AddSingleton<ConnectionLimiter>();
-        services.AddSingleton<DrainCoordinator>();
+        services.AddSingleton(sp =>
+        {
+            var store = sp.GetRequiredService<EgressConfigStore>();
+            return new DrainCoordinator(sp.GetRequiredService<IHostApplicationLifetime>(), () => store.Current.Timeouts, sp.GetRequiredService<TimeProvider>());
+        });
         services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());
         services.AddHostedService<IdleMemoryTrimmer>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = snapshot.Timeouts.DrainDelay + snapshot.Timeouts.Drain + TimeSpan.FromSeconds(5));
 
-        // CONNECT and SNI: connection middlewares, then the one copier that moves every tunnel's bytes.
-        services.AddSingleton<ConnectTunnelMiddleware>();
-        services.AddSingleton<SniRouter>();
-        services.AddSingleton<TunnelService>();
+        // Every path asks the one gate (identify, decide, route); CONNECT and SNI then dial and relay through the
+        // tunnel step and the one copier that moves every tunnel's bytes. The listener stages are built per listener
+        // (Listeners/ListenerPipeline).
+        services.AddSingleton<EgressGate>();
+        services.AddSingleton<TunnelStep>();
         services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
 
         // Plain HTTP: YARP's forwarder with one shared invoker.
         services.AddHttpForwarder();
-        services.AddSingleton<ForwardingInvokers>();
+        services.AddSingleton(sp =>
+        {
+            var store = sp.GetRequiredService<EgressConfigStore>();
+            var invokers = new ForwardingInvokers(sp.GetRequiredService<UpstreamConnector>(), store.Current, sp.GetRequiredService<EgressMetrics>());
+            store.Changed += invokers.Reloaded;
+            return invokers;
+        });
         services.AddSingleton<EgressHttpTransformer>();
         services.AddSingleton<ForwardProxyHandler>();
 
@@ -99,7 +110,14 @@ public static class EgressHostingExtensions
         services.TryAddSingleton<IHostResolver, SystemHostResolver>();
         services.AddSingleton<DnsCache>();
         services.AddSingleton<AddressPolicy>();
-        services.AddSingleton<ConnectBreakers>();
+        services.AddSingleton(sp =>
+        {
+            // The breakers get each reload's settings from here; each connect brings its own deadline.
+            var store = sp.GetRequiredService<EgressConfigStore>();
+            var breakers = new ConnectBreakers(BreakerSettings.Of(store.Current.Options.CircuitBreaker), sp.GetRequiredService<TimeProvider>());
+            store.Changed += reloaded => breakers.Reconfigure(BreakerSettings.Of(reloaded.Options.CircuitBreaker));
+            return breakers;
+        });
         services.AddSingleton<UpstreamConnector>();
 
         // Telemetry watches it all: one Meter, the access log, the live-connection list; /metrics on the admin listener.
@@ -126,7 +144,7 @@ public static class EgressHostingExtensions
         app.Services.GetRequiredService<EgressTelemetry>(); // counts config reloads from the start
         StartupLog.ConfigFiles(app.Services);
         app.Lifetime.ApplicationStarted.Register(() => StartupLog.Listeners(app.Services));
-        app.MapWhen(context => context.Features.Get<EgressListenerFeature>()?.IsAdmin == true, admin => admin.UseEgressAdmin());
+        app.MapWhen(context => context.Features.Get<ListenerInfo>()?.IsAdmin == true, admin => admin.UseEgressAdmin());
         app.Use(app.Services.GetRequiredService<DrainCoordinator>().BoundRequestAsync);
         app.Run(app.Services.GetRequiredService<ForwardProxyHandler>().InvokeAsync);
         return app;
@@ -165,18 +183,7 @@ public static class EgressHostingExtensions
             kestrel.Listen(IPAddress.Parse(listener.Address), listener.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
-                listen.Tag(new EgressListenerFeature(listener.Name, isAdmin: false));
-                listen.UseProxyHeaders(listener.Name, tls: listener.Protocol == ListenerProtocol.Sni);
-                listen.UseConnectionLimits(listener.Name, tls: listener.Protocol == ListenerProtocol.Sni);
-                if (listener.Protocol == ListenerProtocol.Sni)
-                {
-                    listen.UseSni(listener, snapshot.TlsTermination.GetValueOrDefault(listener.Name));
-                }
-                else
-                {
-                    listen.UseConnectTunnels();
-                }
-
+                ListenerPipeline.Build(listen, listener, snapshot, kestrel.ApplicationServices);
                 endpoints.Add(listener.Name, listen);
             });
         }
@@ -184,15 +191,8 @@ public static class EgressHostingExtensions
         kestrel.Listen(IPAddress.Parse(options.Admin.Address), options.Admin.Port, listen =>
         {
             listen.Protocols = HttpProtocols.Http1;
-            listen.Tag(new EgressListenerFeature(EgressEndpoints.AdminName, isAdmin: true));
+            ListenerPipeline.BuildAdmin(listen, EgressEndpoints.AdminName);
             endpoints.Add(EgressEndpoints.AdminName, listen);
         });
     }
-
-    private static void Tag(this ListenOptions listen, EgressListenerFeature feature) =>
-        listen.Use(next => context =>
-        {
-            context.Features.Set(feature);
-            return next(context);
-        });
 }

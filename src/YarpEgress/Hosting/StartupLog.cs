@@ -37,7 +37,12 @@ internal static partial class StartupLog
         var snapshot = services.GetRequiredService<EgressConfigStore>().Current;
         foreach (var listener in snapshot.Options.Listeners)
         {
-            var kind = listener.Protocol == ListenerProtocol.Sni ? $"SNI {listener.Tls?.Mode ?? SniTlsMode.Passthrough}" : "HTTP proxy + CONNECT";
+            var kind = ListenerInfo.For(listener).Kind switch
+            {
+                ListenerKind.SniTerminate => "SNI Terminate",
+                ListenerKind.SniPassthrough => "SNI Passthrough",
+                _ => "HTTP proxy + CONNECT",
+            };
             LogListener(logger, listener.Name, kind, endpoints.GetBound(listener.Name).ToString());
         }
 

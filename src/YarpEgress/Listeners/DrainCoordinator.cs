@@ -7,19 +7,20 @@ namespace YarpEgress.Listeners;
 /// stops, the listeners stay open for <c>Timeouts:DrainDelay</c> so load balancers move away; then the server stops
 /// accepting, and live tunnels get <c>Timeouts:Drain</c> more before <see cref="TunnelsClosing"/> closes them; plain-HTTP
 /// requests still in flight then are aborted (<see cref="BoundRequestAsync"/>), so shutdown is not held to the host's
-/// timeout by a slow response.
+/// timeout by a slow response. Both periods are those in force when shutdown begins, which the composition root
+/// reads for it (<c>timeouts</c>).
 /// </summary>
 internal sealed class DrainCoordinator : IHostedLifecycleService, IDisposable
 {
-    private readonly EgressConfigStore _config;
+    private readonly Func<TimeoutOptions> _timeouts;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _closing = new();
     private ITimer? _timer;
     private int _draining;
 
-    public DrainCoordinator(IHostApplicationLifetime lifetime, EgressConfigStore config, TimeProvider time)
+    public DrainCoordinator(IHostApplicationLifetime lifetime, Func<TimeoutOptions> timeouts, TimeProvider time)
     {
-        _config = config;
+        _timeouts = timeouts;
         _time = time;
         lifetime.ApplicationStopping.Register(BeginDrain);
     }
@@ -43,14 +44,14 @@ internal sealed class DrainCoordinator : IHostedLifecycleService, IDisposable
     public Task StoppingAsync(CancellationToken cancellationToken)
     {
         BeginDrain();
-        return Task.Delay(_config.Current.Timeouts.DrainDelay, _time, cancellationToken);
+        return Task.Delay(_timeouts().DrainDelay, _time, cancellationToken);
     }
 
     private void BeginDrain()
     {
         if (Interlocked.Exchange(ref _draining, 1) == 0)
         {
-            var timeouts = _config.Current.Timeouts;
+            var timeouts = _timeouts();
             _timer = _time.CreateTimer(_ => _closing.Cancel(), null, timeouts.DrainDelay + timeouts.Drain, Timeout.InfiniteTimeSpan);
         }
     }

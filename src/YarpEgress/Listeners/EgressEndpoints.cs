@@ -1,10 +1,11 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using YarpEgress.Upstream;
 
 namespace YarpEgress.Listeners;
 
 /// <summary>The listen options of every listener by name (and the admin listener), to read back the bound endpoints.</summary>
-internal sealed class EgressEndpoints
+internal sealed class EgressEndpoints : IGatewayEndpoints
 {
     public const string AdminName = "admin";
 

@@ -38,17 +38,8 @@ internal readonly record struct ProxyError(int StatusCode, string ProxyStatus, s
     /// <summary>The <c>Proxy-Authenticate</c> challenge a 407 carries.</summary>
     public const string Challenge = "Basic realm=\"yarp-egress\", charset=\"UTF-8\"";
 
-    public static ProxyError From(UpstreamConnectException ex) => new(ex.StatusCode, ex.Kind switch
-    {
-        ConnectFailureKind.Dns => "dns_error",
-        ConnectFailureKind.Refused => "connection_refused",
-        ConnectFailureKind.Timeout => "connection_timeout",
-        ConnectFailureKind.AddressDenied => "destination_ip_prohibited",
-        ConnectFailureKind.CircuitOpen => "destination_unavailable",
-        ConnectFailureKind.Tls => "tls_certificate_error",
-        ConnectFailureKind.ParentProxy => "proxy_next_hop_error",
-        _ => "destination_ip_unroutable",
-    }, ex.Message);
+    /// <summary>A failed dial as the client sees it: the status and error type of its kind, the failure's message.</summary>
+    public static ProxyError From(UpstreamConnectException ex) => new(ex.Failure.StatusCode, ex.Failure.ProxyStatus, ex.Message);
 
     /// <summary>The response body: the message on one line.</summary>
     public string Body => Message + "\n";

@@ -3,7 +3,6 @@ using YarpEgress.Addressing;
 using YarpEgress.Policy;
 using YarpEgress.Policy.Clients;
 using YarpEgress.Tunneling;
-using YarpEgress.Upstream;
 
 namespace YarpEgress.Telemetry;
 
@@ -87,19 +86,12 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
     public TimeSpan Age => _owner.Time.GetElapsedTime(_startTimestamp);
 
     /// <summary>
-    /// Asks the allowlist for this connection's client and records the answer: the client name and the decision go to
-    /// the metrics and the access log; only an allowed destination gets its (capped) host as a label.
+    /// Records the allowlist's answer for this connection's client (decided by the caller): the client name and the
+    /// decision go to the metrics and the access log; only an allowed destination gets its (capped) host as a label.
     /// </summary>
-    public PolicyDecision Decide(EgressPolicy policy, in Destination destination, ClientPolicy? client)
+    public void Record(in PolicyDecision decision, ClientPolicy? client)
     {
         ClientName = client?.Name;
-        var decision = policy.Decide(destination, client);
-        Record(decision);
-        return decision;
-    }
-
-    private void Record(in PolicyDecision decision)
-    {
         Host = decision.Destination.Host;
         Port = decision.Destination.Port;
         Decision = decision.Name;
@@ -151,11 +143,12 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
 
     public void Dialed(string? upstream) => Upstream = upstream;
 
-    public void ConnectFailed(UpstreamConnectException failure)
+    /// <summary>The dial failed: how the connection so ends, and the failure's metric word (<c>dns</c>, <c>refused</c>, ...).</summary>
+    public void ConnectFailed(ConnectionEnd end, string kind)
     {
-        End = failure.End;
+        End = end;
         var tags = _tags;
-        tags.Add("kind", failure.KindName);
+        tags.Add("kind", kind);
         _owner.Metrics.ConnectFailures.Add(1, tags);
     }
 

@@ -18,7 +18,7 @@ namespace YarpEgress.Transport;
 /// </summary>
 internal sealed class EgressSocketConnection : ConnectionContext,
     IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature,
-    IConnectionEndPointFeature, IConnectionSocketFeature, IMemoryPoolFeature, ISocketDetachFeature, IHttpResetFeature
+    IConnectionEndPointFeature, IConnectionSocketFeature, IMemoryPoolFeature, ISocketDetachFeature, IHttpResetFeature, IClientSendFeature
 {
     /// <summary>The most one receive takes: bigger than Kestrel's 4 KiB blocks, so request bodies need fewer syscalls.</summary>
     internal const int ReceiveSize = 16 * 1024;
@@ -67,6 +67,7 @@ internal sealed class EgressSocketConnection : ConnectionContext,
         Features.Set<IMemoryPoolFeature>(this);
         Features.Set<ISocketDetachFeature>(this);
         Features.Set<IHttpResetFeature>(this);
+        Features.Set<IClientSendFeature>(this);
     }
 
     public override string ConnectionId
@@ -126,6 +127,12 @@ internal sealed class EgressSocketConnection : ConnectionContext,
 
         Abort(new ConnectionAbortedException("The response failed after it had started."));
     }
+
+    ValueTask IClientSendFeature.SendNowAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        ClientSend.SendNowAsync(_socket, bytes, cancellationToken);
+
+    Task IClientSendFeature.SendFinalAsync(ReadOnlyMemory<byte> bytes, TimeProvider time) =>
+        ClientSend.SendFinalAsync(_socket, Transport.Input, bytes, time);
 
     public async ValueTask<DetachedSocket?> DetachAsync()
     {

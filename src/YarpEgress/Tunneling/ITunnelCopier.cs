@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using YarpEgress.Transport;
 
 namespace YarpEgress.Tunneling;
 
@@ -15,7 +14,7 @@ internal interface ITunnelCopier
     /// Relays until both directions are done, a side resets, the tunnel idles or outlives its timeouts, or
     /// <paramref name="cancellationToken"/> fires. Bytes still unread in the client's input pipe (pipelined after the
     /// CONNECT head, or a peeked ClientHello) go upstream first. <paramref name="clientSocket"/> is the client's raw
-    /// socket when nothing sits between it and the caller (<see cref="ClientTransport.RawSocket"/>), else null.
+    /// socket when nothing sits between it and the caller (<see cref="Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature"/>), else null.
     /// <paramref name="meter"/> is told of every chunk as it moves.
     /// </summary>
     Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken);

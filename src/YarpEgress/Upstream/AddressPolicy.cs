@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using YarpEgress.Configuration;
-using YarpEgress.Listeners;
 
 namespace YarpEgress.Upstream;
 
@@ -10,9 +8,10 @@ namespace YarpEgress.Upstream;
 /// The SSRF guard, applied to every address the gateway is about to dial (after resolution, so the checked address is
 /// the one dialed): loopback, RFC 1918, CGNAT, link-local (cloud metadata), unique-local and link-local IPv6,
 /// multicast, unspecified and reserved ranges are denied, also inside IPv4-mapped, IPv4-compatible, NAT64 and 6to4
-/// IPv6 forms, unless <c>Egress:PrivateNetworks:Allow</c> lists them; the gateway's own listener endpoints are always denied.
+/// IPv6 forms, unless <c>Egress:PrivateNetworks:Allow</c> (the caller's snapshot) lists them; the gateway's own listener
+/// endpoints are always denied.
 /// </summary>
-internal sealed class AddressPolicy(EgressConfigStore config, EgressEndpoints endpoints)
+internal sealed class AddressPolicy(IGatewayEndpoints endpoints)
 {
     private static readonly (IPNetwork Network, string Why)[] Denied =
     [
@@ -43,7 +42,8 @@ internal sealed class AddressPolicy(EgressConfigStore config, EgressEndpoints en
     private readonly Lazy<HashSet<IPAddress>> _localAddresses = new(LocalAddresses);
 
     /// <summary>True when the address may be dialed on that port; otherwise <paramref name="reason"/> says why.</summary>
-    public bool IsAllowed(IPAddress address, int port, out string reason)
+    /// <param name="allow">The private ranges let through (<c>Egress:PrivateNetworks:Allow</c> of the connection's snapshot).</param>
+    public bool IsAllowed(IPAddress address, int port, IReadOnlyList<IPNetwork> allow, out string reason)
     {
         if (IsSelf(address, port))
         {
@@ -51,7 +51,6 @@ internal sealed class AddressPolicy(EgressConfigStore config, EgressEndpoints en
             return false;
         }
 
-        var allow = config.Current.PrivateAllow;
         var embedded = EmbeddedIPv4(address);
         if (Listed(allow, address) || (embedded is not null && Listed(allow, embedded)))
         {

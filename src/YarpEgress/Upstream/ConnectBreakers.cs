@@ -2,32 +2,28 @@ using System.Collections.Concurrent;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
-using YarpEgress.Configuration;
 
 namespace YarpEgress.Upstream;
 
 /// <summary>
 /// One Polly pipeline per destination (host:port) around the connect step only: a circuit breaker that, after repeated
-/// refusals, unreachables and timeouts, fails connects fast, and inside it the overall connect deadline (read from the
-/// current config at each connect). A reload keeps every breaker's state unless <c>Egress:CircuitBreaker</c> changed;
-/// then all start closed under the new settings. The cache is bounded.
+/// failures that <see cref="ConnectFailure.TripsBreaker"/> (refusals, unreachables, timeouts), fails connects fast, and
+/// inside it the overall connect deadline, which each connect brings from its own snapshot (<see cref="ConnectTimeout"/>).
+/// The composition root passes every reload's <c>Egress:CircuitBreaker</c> to <see cref="Reconfigure"/>: the breakers
+/// keep their state unless the settings changed; then all start closed under the new ones. The cache is bounded.
 /// </summary>
-internal sealed class ConnectBreakers
+internal sealed class ConnectBreakers(BreakerSettings initial, TimeProvider time)
 {
+    /// <summary>The connect deadline of the connect a pipeline runs, set on its <see cref="ResilienceContext"/>.</summary>
+    public static readonly ResiliencePropertyKey<TimeSpan> ConnectTimeout = new("YarpEgress.ConnectTimeout");
+
     private const int MaxDestinations = 10_000;
 
-    private readonly EgressConfigStore _config;
-    private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.Ordinal);
-    private volatile BreakerSettings _settings;
+    private static readonly Func<TimeoutGeneratorArguments, ValueTask<TimeSpan>> TimeoutOf =
+        static args => new ValueTask<TimeSpan>(args.Context.Properties.GetValue(ConnectTimeout, TimeSpan.FromSeconds(10)));
 
-    public ConnectBreakers(EgressConfigStore config, TimeProvider time)
-    {
-        _config = config;
-        _time = time;
-        _settings = BreakerSettings.Of(config.Current.Options.CircuitBreaker);
-        config.Changed += Reloaded;
-    }
+    private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.Ordinal);
+    private volatile BreakerSettings _settings = initial;
 
     public ResiliencePipeline For(string destination)
     {
@@ -44,9 +40,9 @@ internal sealed class ConnectBreakers
         return _pipelines.GetOrAdd(destination, static (_, self) => self.Build(), this);
     }
 
-    private void Reloaded(EgressSnapshot snapshot)
+    /// <summary>A reload's settings: unchanged, every breaker keeps its state; changed, all start over closed.</summary>
+    public void Reconfigure(BreakerSettings settings)
     {
-        var settings = BreakerSettings.Of(snapshot.Options.CircuitBreaker);
         if (settings != _settings)
         {
             _settings = settings;
@@ -57,7 +53,7 @@ internal sealed class ConnectBreakers
     private ResiliencePipeline Build()
     {
         var breaker = _settings;
-        return new ResiliencePipelineBuilder { TimeProvider = _time }
+        return new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = breaker.FailureRatio,
@@ -66,10 +62,9 @@ internal sealed class ConnectBreakers
                 BreakDuration = breaker.BreakDuration,
                 ShouldHandle = new PredicateBuilder()
                     .Handle<TimeoutRejectedException>()
-                    .Handle<UpstreamConnectException>(e => e.Kind is ConnectFailureKind.Refused or ConnectFailureKind.Unreachable or ConnectFailureKind.Timeout),
+                    .Handle<UpstreamConnectException>(e => e.Failure.TripsBreaker),
             })
-            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = _ => new ValueTask<TimeSpan>(_config.Current.Timeouts.Connect) })
+            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = TimeoutOf })
             .Build();
     }
-
 }

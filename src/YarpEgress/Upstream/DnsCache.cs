@@ -6,16 +6,16 @@ using YarpEgress.Configuration;
 namespace YarpEgress.Upstream;
 
 /// <summary>
-/// Lookups through the <see cref="IHostResolver"/> under <c>Egress:Dns</c>: a timeout, the address family filter and
+/// Lookups through the <see cref="IHostResolver"/> under the caller's <c>Egress:Dns</c>: a timeout, the address family filter and
 /// order, and a cache that keeps each answer for <c>CacheTtl</c> (the OS resolver reports no TTL, so this is the TTL).
 /// </summary>
-internal sealed class DnsCache(IHostResolver resolver, EgressConfigStore config, TimeProvider time)
+internal sealed class DnsCache(IHostResolver resolver, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, (IPAddress[] Addresses, long Expires)> _answers = new(StringComparer.Ordinal);
 
-    public async ValueTask<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
+    /// <param name="dns">The <c>Egress:Dns</c> settings of the connection's snapshot.</param>
+    public async ValueTask<IPAddress[]> ResolveAsync(string host, DnsOptions dns, CancellationToken cancellationToken)
     {
-        var dns = config.Current.Options.Dns;
         var now = time.GetTimestamp();
         if (_answers.TryGetValue(host, out var cached) && now < cached.Expires)
         {

@@ -1,24 +1,23 @@
 using System.Net;
 using System.Net.Sockets;
+using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using YarpEgress.Addressing;
 using YarpEgress.Configuration;
 using YarpEgress.Diagnostics;
-using YarpEgress.Routing;
 
 namespace YarpEgress.Upstream;
 
 /// <summary>
-/// The one way out, used by plain HTTP (the forwarder's ConnectCallback), CONNECT and SNI alike. It applies the route
-/// (a fixed upstream instead of the requested destination), then resolves once (an
+/// The one way out, used by plain HTTP (the forwarder's ConnectCallback), CONNECT and SNI alike. It carries out the
+/// gate's <see cref="DialPlan"/> under the connection's snapshot (never the live config), then resolves once (an
 /// IP literal, an <c>Egress:Hosts</c> pin, or DNS through the cache), checks every address against the
 /// <see cref="AddressPolicy"/> and dials only the addresses that passed, so DNS rebinding cannot slip past the check.
 /// Addresses are tried in order, each under <c>Timeouts:ConnectAttempt</c>, all under <c>Timeouts:Connect</c>, inside
 /// the destination's circuit breaker.
 /// </summary>
 internal sealed partial class UpstreamConnector(
-    EgressConfigStore config,
     DnsCache dns,
     AddressPolicy addresses,
     ConnectBreakers breakers,
@@ -28,28 +27,28 @@ internal sealed partial class UpstreamConnector(
     /// <summary>The reason given when an upstream resets the connection it has just accepted.</summary>
     public const string ResetAtOpen = "reset the connection as soon as it was opened";
 
-    /// <param name="requested">The allowed destination; a matching route may send the dial to a fixed upstream.</param>
-    public async ValueTask<Socket> ConnectAsync(Destination requested, CancellationToken cancellationToken)
+    /// <summary>Dials what the plan says: its target, or its parent proxy and then CONNECT to the target through it.</summary>
+    /// <param name="snapshot">The snapshot the plan was decided under: pins, DNS, the address policy's ranges, deadlines.</param>
+    public async ValueTask<Socket> ConnectAsync(DialPlan plan, EgressSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var route = config.Current.Routes.FindForConnection(requested);
-        var target = route?.DialTarget(requested) ?? requested;
-        if (route?.Via is not { } via)
+        var target = plan.Target;
+        if (plan.Via is not { } via)
         {
-            return await ConnectToAsync(target, cancellationToken);
+            return await ConnectToAsync(target, snapshot, cancellationToken);
         }
 
         // Through the parent: dial it (under the address policy like any upstream), then CONNECT to the target, its
         // answer also within the connect deadline, so a parent that accepts and stays silent cannot hold the client.
-        var parent = await ConnectToAsync(via, cancellationToken);
-        var timeout = config.Current.Timeouts.Connect;
+        var parent = await ConnectToAsync(via, snapshot, cancellationToken);
+        var timeout = snapshot.Timeouts.Connect;
         using var deadline = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
         try
         {
-            await ParentProxy.ConnectAsync(parent, via, target, route.ViaAuthorization, linked.Token);
+            await ParentProxy.ConnectAsync(parent, via, target, plan.ViaAuthorization, linked.Token);
             return parent;
         }
-        catch (UpstreamConnectException)
+        catch (Exception ex) when (ex is UpstreamConnectException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             parent.Dispose();
             throw;
@@ -62,18 +61,19 @@ internal sealed partial class UpstreamConnector(
         }
     }
 
-    /// <summary>Dials exactly this destination (its route already applied by the caller).</summary>
-    public async ValueTask<Socket> ConnectToAsync(Destination destination, CancellationToken cancellationToken)
+    /// <summary>Dials exactly this destination (no route: the plan already applied it), under the snapshot's settings.</summary>
+    public async ValueTask<Socket> ConnectToAsync(Destination destination, EgressSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var snapshot = config.Current;
-        var candidates = await ResolveAsync(destination, snapshot.HostPins, cancellationToken);
-        var allowed = Check(destination, candidates);
+        var candidates = await ResolveAsync(destination, snapshot, cancellationToken);
+        var allowed = Check(destination, candidates, snapshot.PrivateAllow);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(ConnectBreakers.ConnectTimeout, snapshot.Timeouts.Connect);
         try
         {
             return await breakers.For(destination.ToString()).ExecuteAsync(
-                static (state, token) => state.Self.DialAsync(state.Destination, state.Allowed, state.Attempt, token),
-                (Self: this, Destination: destination, Allowed: allowed, Attempt: snapshot.Timeouts.ConnectAttempt),
-                cancellationToken);
+                static (context, state) => state.Self.DialAsync(state.Destination, state.Allowed, state.Attempt, context.CancellationToken),
+                context,
+                (Self: this, Destination: destination, Allowed: allowed, Attempt: snapshot.Timeouts.ConnectAttempt));
         }
         catch (TimeoutRejectedException ex)
         {
@@ -84,26 +84,30 @@ internal sealed partial class UpstreamConnector(
             var retry = ex.RetryAfter is { } after ? $"; next try in {Math.Ceiling(after.TotalSeconds)} s" : string.Empty;
             throw new UpstreamConnectException(ConnectFailureKind.CircuitOpen, $"{destination} is failing: its circuit breaker is open{retry}", ex);
         }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
 
-    private async ValueTask<IPAddress[]> ResolveAsync(Destination destination, HostPins pins, CancellationToken cancellationToken)
+    private async ValueTask<IPAddress[]> ResolveAsync(Destination destination, EgressSnapshot snapshot, CancellationToken cancellationToken)
     {
         if (destination.Address is { } literal)
         {
             return [literal];
         }
 
-        return pins.TryGet(destination.Host, out var pinned) ? pinned : await dns.ResolveAsync(destination.Host, cancellationToken);
+        return snapshot.HostPins.TryGet(destination.Host, out var pinned) ? pinned : await dns.ResolveAsync(destination.Host, snapshot.Options.Dns, cancellationToken);
     }
 
     /// <summary>Keeps the addresses the address policy allows; when none is left, says why the first was refused.</summary>
-    private IPAddress[] Check(Destination destination, IPAddress[] candidates)
+    private IPAddress[] Check(Destination destination, IPAddress[] candidates, IReadOnlyList<IPNetwork> privateAllow)
     {
         var allowed = new List<IPAddress>(candidates.Length);
         string? firstReason = null;
         foreach (var address in candidates)
         {
-            if (addresses.IsAllowed(address, destination.Port, out var reason))
+            if (addresses.IsAllowed(address, destination.Port, privateAllow, out var reason))
             {
                 allowed.Add(address);
             }

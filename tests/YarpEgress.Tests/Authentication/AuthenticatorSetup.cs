@@ -33,7 +33,8 @@ internal sealed class AuthenticatorSetup : IDisposable
         var meters = _services.GetRequiredService<IMeterFactory>();
         _metrics = new EgressMetrics(meters);
         _results = new MetricCollector<long>(meters, EgressMetrics.MeterName, "egress.proxy.auth");
-        Authenticator = new ProxyAuthenticator(Store, Derivation, _metrics, Time, NullLogger<ProxyAuthenticator>.Instance);
+        Authenticator = new ProxyAuthenticator(Derivation, _metrics, Time, NullLogger<ProxyAuthenticator>.Instance);
+        Store.Changed += _ => Authenticator.ConfigReloaded(); // as the composition root wires it
     }
 
     public FakeTimeProvider Time { get; } = new();

@@ -53,6 +53,7 @@ public sealed class UpstreamPoolOptionsTests : IDisposable
     [InlineData("\"Routes\": [ { \"Host\": \"a.test\", \"Upstream\": \"10.0.0.1:80\" } ]", true)]
     [InlineData("\"Dns\": { \"Family\": \"V4Only\" }", true)]
     [InlineData("\"Timeouts\": { \"UpstreamHttpIdle\": \"00:00:09\" }", true)]
+    [InlineData("\"Timeouts\": { \"Connect\": \"00:00:03\" }", true)]
     [InlineData("\"Limits\": { \"MaxUpstreamHttpConnectionsPerDestination\": 7 }", true)]
     [InlineData("\"Deny\": [ { \"Host\": \"b.test\" } ]", false)]
     [InlineData("\"Limits\": { \"MaxUpstreamHttpConnections\": 7 }", false)]

@@ -8,8 +8,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using YarpEgress.Configuration;
 using YarpEgress.Configuration.Compilation;
+using YarpEgress.Listeners;
 using YarpEgress.Listeners.ProxyHeaders;
+using YarpEgress.Proxying;
 using YarpEgress.Telemetry;
+using YarpEgress.Transport;
 using YarpEgress.Tests.Infrastructure;
 
 namespace YarpEgress.Tests.ProxyHeaders;
@@ -23,7 +26,7 @@ public sealed class ProxyHeaderMiddlewareTests : IDisposable
     private static readonly byte[] Payload = "CONNECT a.example.test:443 HTTP/1.1\r\n\r\nhello"u8.ToArray();
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    private ProxyHeaderMiddleware Middleware()
+    private (ProxyHeaderMiddleware Middleware, EgressSnapshot Snapshot) Middleware(ConnectionDelegate next)
     {
         var errors = new List<string>();
         var snapshot = EgressConfigCompiler.Compile(new EgressOptions
@@ -33,7 +36,9 @@ public sealed class ProxyHeaderMiddlewareTests : IDisposable
         Assert.Empty(errors);
         var store = new EgressConfigStore(new ConfigurationBuilder().Build(), snapshot!, NullLogger<EgressConfigStore>.Instance);
         var telemetry = new EgressTelemetry(new EgressMetrics(_services.GetRequiredService<IMeterFactory>()), store, TimeProvider.System, NullLoggerFactory.Instance);
-        return new ProxyHeaderMiddleware(store, telemetry, TimeProvider.System, NullLogger<ProxyHeaderMiddleware>.Instance);
+        // An SNI listener's stage: an untrusted peer is handed on, a refusal is an alert.
+        var listener = new ListenerInfo("proxy", ListenerKind.SniPassthrough, null);
+        return (new ProxyHeaderMiddleware(next, listener, ConnectionRefusals.TlsAlert(TimeProvider.System), telemetry, TimeProvider.System, NullLogger<ProxyHeaderMiddleware>.Instance), snapshot!);
     }
 
     /// <summary>Runs the middleware on a connection from <paramref name="peer"/> that receives the pieces one by one.</summary>
@@ -46,7 +51,7 @@ public sealed class ProxyHeaderMiddlewareTests : IDisposable
             RemoteEndPoint = IPEndPoint.Parse(peer),
         };
         (EndPoint? Client, byte[] Remaining)? seen = null;
-        var run = Middleware().OnConnectionAsync(context, async next =>
+        var (middleware, snapshot) = Middleware(async next =>
         {
             var rest = new MemoryStream();
             while (true)
@@ -64,8 +69,13 @@ public sealed class ProxyHeaderMiddlewareTests : IDisposable
                 }
             }
 
+            Assert.Equal(next.RemoteEndPoint, next.Features.Get<ProxyContext>()!.Client);
             seen = (next.RemoteEndPoint, rest.ToArray());
-        }, "proxy", tls: true);
+        });
+        var proxy = new ProxyContext(snapshot, "proxy", context.RemoteEndPoint, CancellationToken.None, CancellationToken.None);
+        context.Features.Set(proxy);
+        context.Features.Set<IClientSendFeature>(new RecordingClientSend());
+        var run = middleware.OnConnectionAsync(context);
         foreach (var piece in pieces)
         {
             await input.Writer.WriteAsync(piece);
@@ -121,11 +131,4 @@ public sealed class ProxyHeaderMiddlewareTests : IDisposable
     }
 
     public void Dispose() => _services.Dispose();
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 }

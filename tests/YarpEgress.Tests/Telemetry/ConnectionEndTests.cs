@@ -37,7 +37,7 @@ public sealed partial class ConnectionEndTests
         foreach (var kind in Enum.GetValues<ConnectFailureKind>())
         {
             var failure = new UpstreamConnectException(kind, "x");
-            Assert.Equal("upstream_" + failure.KindName, failure.End.ToTag());
+            Assert.Equal("upstream_" + failure.Failure.MetricWord, failure.Failure.End.ToTag());
         }
     }
 

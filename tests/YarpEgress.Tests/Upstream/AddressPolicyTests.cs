@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 using YarpEgress.Configuration;
 using YarpEgress.Configuration.Compilation;
 using YarpEgress.Listeners;
@@ -10,7 +8,7 @@ namespace YarpEgress.Tests.Upstream;
 
 public sealed class AddressPolicyTests
 {
-    private static AddressPolicy Policy(params string[] allow)
+    private static Checker Policy(params string[] allow)
     {
         var errors = new List<string>();
         var snapshot = EgressConfigCompiler.Compile(new EgressOptions
@@ -19,8 +17,13 @@ public sealed class AddressPolicyTests
             PrivateNetworks = new PrivateNetworkOptions { Allow = [.. allow] },
         }, errors);
         Assert.Empty(errors);
-        var store = new EgressConfigStore(new ConfigurationBuilder().Build(), snapshot!, NullLogger<EgressConfigStore>.Instance);
-        return new AddressPolicy(store, new EgressEndpoints());
+        return new Checker(new AddressPolicy(new EgressEndpoints()), snapshot!.PrivateAllow);
+    }
+
+    /// <summary>The policy with the allow list of one snapshot, as the connector calls it.</summary>
+    private sealed class Checker(AddressPolicy policy, IReadOnlyList<IPNetwork> allow)
+    {
+        public bool IsAllowed(IPAddress address, int port, out string reason) => policy.IsAllowed(address, port, allow, out reason);
     }
 
     [Theory]

@@ -3,7 +3,8 @@ using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Forwarder;
-using YarpEgress.Configuration;
+using YarpEgress.Proxying;
+using YarpEgress.Upstream;
 
 namespace YarpEgress.Listeners.Http;
 
@@ -13,9 +14,15 @@ namespace YarpEgress.Listeners.Http;
 /// the client's <c>Proxy-Authorization</c> (meant for this gateway), Kestrel's synthetic <c>X-Content-Length</c> and
 /// <c>Egress:Http:StripRequestHeaders</c>; decrement <c>Max-Forwards</c> on TRACE and OPTIONS; add <c>Via</c> when
 /// <c>Egress:Http:Via</c> names a pseudonym. The same holds for the upstream's response. The request target goes out
-/// byte for byte in both request forms: never decoded, no dot segments removed (RFC 9110 7.7).
+/// byte for byte in both request forms: never decoded, no dot segments removed (RFC 9110 7.7). Everything comes from
+/// the request's <see cref="ProxyContext"/>: its snapshot and the gate's <see cref="DialPlan"/>, which goes on to the
+/// forwarder's ConnectCallback in the request's options. While the pools hold <c>Limits:MaxUpstreamHttpConnections</c>,
+/// every request carries <c>Connection: close</c>: SocketsHttpHandler has no way to evict a chosen idle connection,
+/// and a connection it dials may serve another request than the one that caused the dial; the one race-free lever is
+/// the request, whose connection closes once its response is done (a new one serves one request and is gone, a reused
+/// one leaves the pool), so the pools exceed the cap only by requests in flight.
 /// </summary>
-internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTransformer
+internal sealed class EgressHttpTransformer(ForwardingInvokers invokers) : HttpTransformer
 {
     private static readonly string[] ProxyOnlyHeaders = ["Proxy-Connection", "Proxy-Authorization", "Proxy-Authenticate"];
 
@@ -40,7 +47,8 @@ internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTran
             proxyRequest.Headers.Remove("X-Content-Length");
         }
 
-        var snapshot = config.Current;
+        var proxy = httpContext.Features.GetRequiredFeature<ProxyContext>();
+        var snapshot = proxy.Snapshot;
         snapshot.StripRequestHeaders.RemoveFrom(proxyRequest.Headers);
         DecrementMaxForwards(request, proxyRequest);
         if (snapshot.Via is { } via)
@@ -55,14 +63,23 @@ internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTran
             proxyRequest.RequestUri = uri;
         }
 
-        if (httpContext.Features.Get<RoutedRequest>() is { } routed)
+        if (proxy.Plan is { IsRouted: true } plan)
         {
-            proxyRequest.Options.Set(RoutedRequest.Key, routed);
-            proxyRequest.Headers.Host = routed.HostHeader;
-            if (routed.Route.ViaAuthorization is { } authorization)
+            proxyRequest.Options.Set(DialPlan.Key, plan);
+            if (plan.OriginatesTls || plan.Via is not null)
+            {
+                proxyRequest.Headers.Host = plan.HostHeader;
+            }
+
+            if (plan.ViaAuthorization is { } authorization)
             {
                 proxyRequest.Headers.TryAddWithoutValidation("Proxy-Authorization", authorization);
             }
+        }
+
+        if (invokers.Connections.Open >= snapshot.Limits.MaxUpstreamHttpConnections)
+        {
+            proxyRequest.Headers.ConnectionClose = true;
         }
     }
 
@@ -79,7 +96,7 @@ internal sealed class EgressHttpTransformer(EgressConfigStore config) : HttpTran
         }
 
         headers.Remove("Proxy-Connection");
-        if (proxyResponse is not null && config.Current.Via is { } via)
+        if (proxyResponse is not null && httpContext.Features.Get<ProxyContext>()?.Snapshot.Via is { } via)
         {
             headers.Append("Via", proxyResponse.Version == HttpVersion.Version10 ? via.Http10 : via.Http11);
         }

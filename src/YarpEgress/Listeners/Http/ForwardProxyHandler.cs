@@ -23,7 +23,7 @@ internal sealed partial class ForwardProxyHandler(
     IHttpForwarder forwarder,
     ForwardingInvokers invokers,
     EgressHttpTransformer transformer,
-    ProxyAuthenticator authenticator,
+    EgressGate gate,
     EgressTelemetry telemetry,
     DrainCoordinator drain,
     ILogger<ForwardProxyHandler> logger)
@@ -33,12 +33,16 @@ internal sealed partial class ForwardProxyHandler(
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var listener = context.Features.Get<EgressListenerFeature>()?.Name ?? "-";
+        // One snapshot for the whole request, and the pools dialed under its rules, held until the response is done.
+        using var pools = invokers.Acquire();
+        var listener = context.Features.Get<ListenerInfo>()?.Name ?? "-";
         var client = context.Connection.RemoteIpAddress is { } address ? new IPEndPoint(address, context.Connection.RemotePort) : null;
-        using var session = telemetry.Begin(listener, ProxyProtocol.Http, client);
+        var request = new ProxyContext(pools.Snapshot, listener, client, context.RequestAborted, drain.TunnelsClosing) { Method = context.Request.Method };
+        context.Features.Set(request);
+        using var session = request.Begin(telemetry, ProxyProtocol.Http);
         try
         {
-            await ForwardAsync(context, listener, session);
+            await ForwardAsync(context, request, pools);
         }
         finally
         {
@@ -47,13 +51,12 @@ internal sealed partial class ForwardProxyHandler(
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, string listener, ProxySession session)
+    private async Task ForwardAsync(HttpContext context, ProxyContext request, InvokerLease pools)
     {
-        // One snapshot for the whole request, and the pools dialed under its rules, held until the response is done.
-        using var pools = invokers.Acquire();
-        var snapshot = pools.Snapshot;
+        var session = request.Session!;
+        var snapshot = request.Snapshot;
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
-        var originForm = snapshot.SettingsOf(listener).OriginForm == OriginFormMode.Forward;
+        var originForm = snapshot.SettingsOf(request.Listener).OriginForm == OriginFormMode.Forward;
         if (!TryGetDestination(context.Request.Method, target, context.Request.Headers.Host, originForm, out var destination, out var refusal))
         {
             session.Rejected(ConnectionEnd.BadRequest, requested: null);
@@ -69,21 +72,10 @@ internal sealed partial class ForwardProxyHandler(
         }
 
         string? credentials = context.Request.Headers.ProxyAuthorization;
-        var identity = await authenticator.IdentifyAsync(snapshot.Clients, context.Connection.RemoteIpAddress, credentials,
-            credentials is null ? null : ConnectionCredentials.Of(context), session.Workload);
-        if (identity.Outcome != IdentificationOutcome.Identified)
+        var authorization = await gate.AuthorizeAsync(request, destination, Credentials.Header(credentials, credentials is null ? null : ConnectionCredentials.Of(context)));
+        if (!authorization.IsAllowed)
         {
-            var throttled = identity.Outcome == IdentificationOutcome.Throttled;
-            session.Rejected(throttled ? ConnectionEnd.AuthThrottled : ConnectionEnd.CredentialsRequired, destination);
-            await WriteErrorAsync(context, throttled ? ProxyError.AuthenticationThrottled(context.Connection.RemoteIpAddress, identity.RetryAfter) : ProxyError.CredentialsRequired());
-            return;
-        }
-
-        var decision = session.Decide(snapshot.Policy, destination, identity.Client);
-        if (!decision.IsAllowed)
-        {
-            LogDenied(logger, session.Id, LogText.Escape(context.Request.Method), destination, LogText.Escape(decision.Reason));
-            await WriteErrorAsync(context, ProxyError.Denied(decision));
+            await WriteErrorAsync(context, authorization.Error);
             return;
         }
 
@@ -95,22 +87,20 @@ internal sealed partial class ForwardProxyHandler(
 
         CloseAfterFaultyFraming(context);
 
+        // The plan, for the transformer and the ConnectCallback: a TLS or parent-proxy route has its own invoker; the
+        // URI only keys the pool (TLS: the requested host on the dialed port) or is the absolute-form target sent to
+        // the parent. A route that only changes the dialed address keeps the plain pools.
+        var plan = authorization.Plan;
+        request.Plan = plan;
         var invoker = pools.Plain;
         var prefix = HttpScheme + destination;
-        if (snapshot.Routes.Find(destination) is { } route && (route.UpstreamTls || route.Via is not null))
+        if (plan.OriginatesTls || plan.Via is not null)
         {
-            // Leaves as HTTPS (the TLS invoker dials the route's target and wraps it in TLS; the URI only keys its
-            // pool), or through the parent proxy (the URI is the absolute-form target sent to it).
-            var dialTarget = route.DialTarget(destination);
-            context.Features.Set(new RoutedRequest(route, dialTarget, destination.Host));
-            invoker = pools.For(route);
-            prefix = route.UpstreamTls ? $"{HttpScheme}{destination.Host}:{dialTarget.Port}" : HttpScheme + dialTarget;
-            session.Opened(route.Via is { } via ? $"via {via}" : $"https://{dialTarget}");
+            invoker = pools.For(plan.Route!);
+            prefix = plan.OriginatesTls ? $"{HttpScheme}{destination.Host}:{plan.Target.Port}" : HttpScheme + plan.Target;
         }
-        else
-        {
-            session.Opened(upstream: null);
-        }
+
+        session.Opened(plan.Describe());
 
         context.Request.Body = new MeteredStream(context.Request.Body, session);
         context.Response.Body = new MeteredStream(context.Response.Body, session);
@@ -118,7 +108,7 @@ internal sealed partial class ForwardProxyHandler(
         // An upgrade (WebSocket) is a tunnel after its 101: its bytes are counted, it may idle for TunnelIdle (YARP's
         // activity timeout, which also bounds the wait for the 101) and lives at most TunnelLifetime.
         using var upgrade = context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgradable
-            ? new UpgradedConnection(upgradable, session, context, telemetry.Time, snapshot.Timeouts.TunnelLifetime, drain.TunnelsClosing)
+            ? new UpgradedConnection(upgradable, session, context, telemetry.Time, snapshot.Timeouts.TunnelLifetime, request.Draining)
             : null;
         if (upgrade is not null)
         {
@@ -248,7 +238,7 @@ internal sealed partial class ForwardProxyHandler(
         };
         if (connectFailure is not null)
         {
-            session.ConnectFailed(connectFailure);
+            session.ConnectFailed(connectFailure.Failure.End, connectFailure.Failure.MetricWord);
         }
 
         LogForwardFailed(logger, session.Id, destination, error, LogText.Escape(connectFailure?.Message ?? exception?.Message));
@@ -302,9 +292,6 @@ internal sealed partial class ForwardProxyHandler(
 
         return context.Response.Body.WriteAsync(body).AsTask();
     }
-
-    [LoggerMessage(EventId = LogEvents.HttpDenied, EventName = nameof(LogEvents.HttpDenied), Level = LogLevel.Information, Message = "#{SessionId} {Method} {Destination} denied: {Reason}")]
-    private static partial void LogDenied(ILogger logger, long sessionId, string method, Destination destination, string reason);
 
     [LoggerMessage(EventId = LogEvents.UpgradeEnded, EventName = nameof(LogEvents.UpgradeEnded), Level = LogLevel.Debug, Message = "#{SessionId} upgraded connection to {Destination} ended: {End} ({Error})")]
     private static partial void LogUpgradeEnded(ILogger logger, long sessionId, Destination destination, string end, ForwarderError error);

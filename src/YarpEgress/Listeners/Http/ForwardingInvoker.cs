@@ -17,16 +17,18 @@ namespace YarpEgress.Listeners.Http;
 /// speaks HTTP/1.1 inside; the parent-proxy variant sends absolute-form requests to the route's parent. Each has its
 /// own pools, which never mix with plain ones. Every connection is counted in <see cref="UpstreamHttpConnections"/>;
 /// the pool keeps at most <c>Limits:MaxUpstreamHttpConnectionsPerDestination</c> per destination, closes idle ones after
-/// <c>Timeouts:UpstreamHttpIdle</c>, and keeps the total within <c>Limits:MaxUpstreamHttpConnections</c> (<see cref="PoolBudgetHandler"/>).
+/// <c>Timeouts:UpstreamHttpIdle</c>, and keeps the total within <c>Limits:MaxUpstreamHttpConnections</c> (<see cref="EgressHttpTransformer"/>).
+/// Where a connection goes is the request's <see cref="DialPlan"/> (in its options when a route changes the dial): no
+/// route is looked up here. Every dial runs under the generation's snapshot, whose dial settings all its snapshots share.
 /// </summary>
 internal sealed class ForwardingInvoker : IDisposable
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
     /// <param name="settings">The snapshot whose pool settings apply (the same in every snapshot of its generation).</param>
-    /// <param name="originateTls">Wrap each connection in TLS set up from the request's route.</param>
+    /// <param name="originateTls">Wrap each connection in TLS set up from the request's plan.</param>
     /// <param name="parent">Send absolute-form requests to this parent proxy.</param>
-    public ForwardingInvoker(UpstreamConnector connector, UpstreamHttpConnections connections, EgressConfigStore config, EgressSnapshot settings,
+    public ForwardingInvoker(UpstreamConnector connector, UpstreamHttpConnections connections, EgressSnapshot settings,
         bool originateTls = false, Destination? parent = null)
     {
         var handler = new SocketsHttpHandler
@@ -41,37 +43,41 @@ internal sealed class ForwardingInvoker : IDisposable
             PooledConnectionLifetime = Lifetime,
             MaxConnectionsPerServer = settings.Limits.MaxUpstreamHttpConnectionsPerDestination,
             ConnectCallback = originateTls
-                ? (context, cancellationToken) => ConnectTlsAsync(connector, connections, context, cancellationToken)
+                ? (context, cancellationToken) => ConnectTlsAsync(connector, connections, settings, context, cancellationToken)
                 : async (context, cancellationToken) =>
-                    connections.Track(await connector.ConnectAsync(ToDestination(context.DnsEndPoint), cancellationToken)),
+                    connections.Track(await connector.ConnectToAsync(parent ?? TargetOf(context), settings, cancellationToken)),
         };
-        Invoker = new HttpMessageInvoker(new PoolBudgetHandler(handler, connections, config), disposeHandler: true);
+        Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
     public HttpMessageInvoker Invoker { get; }
 
-    private static async ValueTask<Stream> ConnectTlsAsync(UpstreamConnector connector, UpstreamHttpConnections connections, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    /// <summary>A plain connection goes where the plan of the request that caused it says, else where its URI names.</summary>
+    private static Destination TargetOf(SocketsHttpConnectionContext context) =>
+        context.InitialRequestMessage.Options.TryGetValue(DialPlan.Key, out var plan) ? plan.Target : ToDestination(context.DnsEndPoint);
+
+    private static async ValueTask<Stream> ConnectTlsAsync(UpstreamConnector connector, UpstreamHttpConnections connections, EgressSnapshot settings, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        if (!context.InitialRequestMessage.Options.TryGetValue(RoutedRequest.Key, out var tls))
+        if (!context.InitialRequestMessage.Options.TryGetValue(DialPlan.Key, out var tls))
         {
-            throw new InvalidOperationException("a TLS-originating request without its route");
+            throw new InvalidOperationException("a TLS-originating request without its plan");
         }
 
-        var socket = await connector.ConnectToAsync(tls.DialTarget, cancellationToken);
+        var socket = await connector.ConnectToAsync(tls.Target, settings, cancellationToken);
         var stream = new SslStream(connections.Track(socket));
         try
         {
             await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = tls.ServerName,
-                RemoteCertificateValidationCallback = tls.Route.TrustedCas is { } cas ? (_, certificate, _, errors) => Trusted(certificate, errors, cas) : null,
+                RemoteCertificateValidationCallback = tls.TrustedCas is { } cas ? (_, certificate, _, errors) => Trusted(certificate, errors, cas) : null,
             }, cancellationToken);
             return stream;
         }
         catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException)
         {
             await stream.DisposeAsync();
-            throw new UpstreamConnectException(ConnectFailureKind.Tls, $"TLS to {tls.DialTarget} as '{tls.ServerName}' failed: {ex.Message}", ex);
+            throw new UpstreamConnectException(ConnectFailureKind.Tls, $"TLS to {tls.Target} as '{tls.ServerName}' failed: {ex.Message}", ex);
         }
     }
 

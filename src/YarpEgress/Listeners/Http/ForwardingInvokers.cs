@@ -9,24 +9,24 @@ namespace YarpEgress.Listeners.Http;
 /// The invokers plain HTTP is forwarded with (YARP's "an HttpMessageInvoker per cluster"), as one
 /// <see cref="InvokerGeneration"/> per set of dial settings. A pooled connection was dialed under the SSRF guard, pins,
 /// routes and DNS settings of its time, so a reload that changes any of them starts a new generation: no request after
-/// it reuses an old connection, and the old pools close once their last request is done.
+/// it reuses an old connection, and the old pools close once their last request is done. The composition root hands it
+/// every reloaded snapshot (<see cref="Reloaded"/>).
 /// </summary>
 internal sealed class ForwardingInvokers : IDisposable
 {
     private readonly UpstreamConnector _connector;
     private readonly UpstreamHttpConnections _connections = new();
-    private readonly EgressConfigStore _config;
     private readonly Lock _swap = new();
     private volatile Current _current;
 
-    public ForwardingInvokers(UpstreamConnector connector, EgressConfigStore config, EgressMetrics metrics)
+    private bool _disposed;
+
+    /// <param name="initial">The snapshot the gateway starts with.</param>
+    public ForwardingInvokers(UpstreamConnector connector, EgressSnapshot initial, EgressMetrics metrics)
     {
         _connector = connector;
-        _config = config;
-        var snapshot = config.Current;
-        _current = new Current(snapshot, new InvokerGeneration(connector, _connections, config, snapshot, DialSettingsOf(snapshot.Options)));
+        _current = new Current(initial, new InvokerGeneration(connector, _connections, initial, DialSettingsOf(initial.Options)));
         metrics.ObserveUpstreamHttpConnections(() => _connections.Open);
-        config.Changed += Reloaded;
     }
 
     public UpstreamHttpConnections Connections => _connections;
@@ -49,7 +49,7 @@ internal sealed class ForwardingInvokers : IDisposable
 
     /// <summary>
     /// Everything a pooled connection depends on, as text: the private ranges the SSRF guard lets through, the pins, the
-    /// routes, DNS, and the pool's own settings. Equal text, same generation.
+    /// routes, DNS, the connect deadlines, and the pool's own settings. Equal text, same generation.
     /// </summary>
     internal static string DialSettingsOf(EgressOptions options) => JsonSerializer.Serialize(new
     {
@@ -57,16 +57,24 @@ internal sealed class ForwardingInvokers : IDisposable
         options.Hosts,
         options.Routes,
         options.Dns,
+        options.Timeouts.Connect,
+        options.Timeouts.ConnectAttempt,
         options.Limits.MaxUpstreamHttpConnectionsPerDestination,
         options.Timeouts.UpstreamHttpIdle,
     });
 
-    private void Reloaded(EgressSnapshot snapshot)
+    /// <summary>A reload: the new rules with the same pools, or a new generation when the dial settings changed.</summary>
+    public void Reloaded(EgressSnapshot snapshot)
     {
         var settings = DialSettingsOf(snapshot.Options);
         InvokerGeneration retired;
         lock (_swap)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             retired = _current.Generation;
             if (settings == retired.DialSettings)
             {
@@ -74,7 +82,7 @@ internal sealed class ForwardingInvokers : IDisposable
                 return;
             }
 
-            _current = new Current(snapshot, new InvokerGeneration(_connector, _connections, _config, snapshot, settings));
+            _current = new Current(snapshot, new InvokerGeneration(_connector, _connections, snapshot, settings));
         }
 
         retired.Release();
@@ -82,7 +90,11 @@ internal sealed class ForwardingInvokers : IDisposable
 
     public void Dispose()
     {
-        _config.Changed -= Reloaded;
+        lock (_swap)
+        {
+            _disposed = true;
+        }
+
         _current.Generation.Release();
     }
 

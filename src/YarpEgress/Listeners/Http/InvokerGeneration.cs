@@ -14,21 +14,19 @@ internal sealed class InvokerGeneration
 {
     private readonly UpstreamConnector _connector;
     private readonly UpstreamHttpConnections _connections;
-    private readonly EgressConfigStore _config;
     private readonly EgressSnapshot _settings;
     private readonly ConcurrentDictionary<int, ForwardingInvoker> _routed = new();
     private readonly ForwardingInvoker _plain;
     private int _references = 1; // the owner's, until it retires this generation
 
     /// <param name="first">The snapshot that started the generation; every later one it serves dials the same way.</param>
-    public InvokerGeneration(UpstreamConnector connector, UpstreamHttpConnections connections, EgressConfigStore config, EgressSnapshot first, string dialSettings)
+    public InvokerGeneration(UpstreamConnector connector, UpstreamHttpConnections connections, EgressSnapshot first, string dialSettings)
     {
         _connector = connector;
         _connections = connections;
-        _config = config;
         _settings = first;
         DialSettings = dialSettings;
-        _plain = new ForwardingInvoker(connector, connections, config, first);
+        _plain = new ForwardingInvoker(connector, connections, first);
     }
 
     /// <summary>What this generation was made under (see <see cref="ForwardingInvokers.DialSettingsOf"/>).</summary>
@@ -44,7 +42,7 @@ internal sealed class InvokerGeneration
     public HttpMessageInvoker For(EgressRoute route) =>
         _routed.GetOrAdd(route.Order, static (_, state) => state.Self.Create(state.Route), (Self: this, Route: route)).Invoker;
 
-    private ForwardingInvoker Create(EgressRoute route) => new(_connector, _connections, _config, _settings, route.UpstreamTls, route.Via);
+    private ForwardingInvoker Create(EgressRoute route) => new(_connector, _connections, _settings, route.UpstreamTls, route.Via);
 
     /// <summary>Takes a reference for one request; false once the generation is retired and drained.</summary>
     public bool TryAcquire()
