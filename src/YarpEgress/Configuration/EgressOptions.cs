@@ -47,4 +47,6 @@ public sealed class EgressOptions
 
     /// <summary>Workload identity from the Kubernetes API (off by default).</summary>
     public KubernetesOptions Kubernetes { get; set; } = new();
+
+    public TunnelOptions Tunnels { get; set; } = new();
 }

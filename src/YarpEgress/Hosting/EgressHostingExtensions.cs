@@ -16,6 +16,7 @@ using YarpEgress.Proxying;
 using YarpEgress.Telemetry;
 using YarpEgress.Transport;
 using YarpEgress.Tunneling;
+using YarpEgress.Tunneling.Splice;
 using YarpEgress.Upstream;
 
 namespace YarpEgress.Hosting;
@@ -91,6 +92,11 @@ public static class EgressHostingExtensions
         // (Listeners/ListenerPipeline).
         services.AddSingleton<EgressGate>();
         services.AddSingleton<TunnelStep>();
+        services.AddSingleton(sp =>
+        {
+            var store = sp.GetRequiredService<EgressConfigStore>();
+            return new SpliceRelay(sp.GetRequiredService<TimeProvider>(), () => store.Current.Options.Tunnels, sp.GetRequiredService<ILogger<SpliceRelay>>());
+        });
         services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
 
         // Plain HTTP: YARP's forwarder with one shared invoker.

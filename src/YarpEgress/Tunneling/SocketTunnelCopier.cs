@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using YarpEgress.Transport;
+using YarpEgress.Tunneling.Splice;
 
 namespace YarpEgress.Tunneling;
 
@@ -13,9 +14,10 @@ namespace YarpEgress.Tunneling;
 /// Otherwise upload reads the client's input pipe and download goes straight to the client socket (completing the
 /// transport's output pipe would shut down both directions), or, with no socket (TLS terminated), to the output pipe.
 /// A 64 KiB buffer is rented from the pool only after a zero-byte receive says data is waiting, so an idle tunnel
-/// holds no buffer. The directions and their shared state are a <see cref="TunnelRelay"/>.
+/// holds no buffer. The directions and their shared state are a <see cref="TunnelRelay"/>. A detached tunnel goes to
+/// the splice engine (<see cref="SpliceRelay"/>) instead where it takes it.
 /// </summary>
-internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
+internal sealed class SocketTunnelCopier(TimeProvider time, SpliceRelay? splice = null) : ITunnelCopier
 {
     private const int BufferSize = 64 * 1024;
 
@@ -30,6 +32,16 @@ internal sealed class SocketTunnelCopier(TimeProvider time) : ITunnelCopier
         {
             Reset(upstream);
             return new TunnelResult(0, 0, TunnelEnd.ClientReset); // the client left before the tunnel started
+        }
+
+        if (detached is not null && splice is not null && await splice.RelayAsync(detached, upstream, meter, timeouts, cancellationToken) is { } spliced)
+        {
+            if (spliced.End == TunnelEnd.UpstreamReset)
+            {
+                client.Abort(new ConnectionAbortedException("The upstream reset the connection."));
+            }
+
+            return spliced;
         }
 
         // Under TLS termination the transport still owns a socket: the stall watch polls it for the client's reset.

@@ -17,6 +17,11 @@ internal static class SettingsValidator
         Limits(options.Limits, errors.Scope(nameof(options.Limits)));
         Telemetry(options.Telemetry, errors.Scope(nameof(options.Telemetry)));
         errors.Scope(nameof(options.Memory)).NotNegative(nameof(MemoryOptions.IdleTrimAfter), options.Memory.IdleTrimAfter, zeroMeans: "00:00:00 turns it off");
+        var pipeBytes = options.Tunnels.SplicePipeBytes;
+        if (pipeBytes != 0 && pipeBytes is < TunnelOptions.MinPipeBytes or > TunnelOptions.MaxPipeBytes)
+        {
+            errors.Scope(nameof(options.Tunnels)).Add(nameof(TunnelOptions.SplicePipeBytes), $"must be 0 (the kernel's default) or {TunnelOptions.MinPipeBytes}-{TunnelOptions.MaxPipeBytes}, got {pipeBytes}");
+        }
     }
 
     private static void Dns(DnsOptions dns, ConfigErrors errors)
