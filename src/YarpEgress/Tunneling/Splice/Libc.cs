@@ -27,6 +27,7 @@ internal static unsafe partial class Libc
     public const uint SpliceNonBlock = 2;
 
     public const int FGetFl = 3;
+    public const int FSetFl = 4;
     public const int FSetPipeSize = 1031;
 
     public const int ShutWr = 1;
@@ -77,4 +78,15 @@ internal static unsafe partial class Libc
     public static partial nint Write(int fd, byte* buffer, nuint count);
 
     public static int Errno => Marshal.GetLastPInvokeError();
+
+    /// <summary>
+    /// Makes sure the descriptor does not block. The runtime sets O_NONBLOCK on a socket at its first asynchronous
+    /// operation, which a tunnel's sockets have had (receives, the connect), so this is one fcntl that changes nothing;
+    /// a blocking socket would stall the whole loop.
+    /// </summary>
+    public static bool EnsureNonBlocking(int fd)
+    {
+        var flags = Fcntl(fd, FGetFl, 0);
+        return flags >= 0 && ((flags & NonBlocking) != 0 || Fcntl(fd, FSetFl, flags | NonBlocking) == 0);
+    }
 }

@@ -47,6 +47,7 @@ internal sealed unsafe class SpliceLoop : IDisposable
     private bool _ticking;
     private volatile bool _disposed;
     private bool _closed;
+    private long _taken;
 
     private SpliceLoop(TimeProvider time, int epoll, int wake, int index, Action<Exception> fault)
     {
@@ -61,6 +62,9 @@ internal sealed unsafe class SpliceLoop : IDisposable
     }
 
     public TimeProvider Time { get; }
+
+    /// <summary>Tunnels handed to this loop so far (tests check that a path really splices).</summary>
+    public long Taken => Volatile.Read(ref _taken);
 
     public PipePool Pipes { get; } = new();
 
@@ -120,7 +124,8 @@ internal sealed unsafe class SpliceLoop : IDisposable
         {
         }
 
-        if (!clientHeld || !upstreamHeld || _disposed)
+        if (!clientHeld || !upstreamHeld || _disposed
+            || !Libc.EnsureNonBlocking((int)client.Socket.SafeHandle.DangerousGetHandle()) || !Libc.EnsureNonBlocking((int)upstream.SafeHandle.DangerousGetHandle()))
         {
             if (clientHeld)
             {
@@ -141,6 +146,7 @@ internal sealed unsafe class SpliceLoop : IDisposable
         }
 
         var tunnel = new SpliceTunnel(this, client, upstream, meter, timeouts, Time.GetTimestamp(), cancellationToken);
+        Interlocked.Increment(ref _taken);
         tunnel.Register();
         _commands.Enqueue((tunnel, false, spare));
         Wake();

@@ -24,6 +24,21 @@ internal sealed partial class SpliceRelay(TimeProvider time, Func<TunnelOptions>
 
     public static bool IsSupported => OperatingSystem.IsLinux() && EpollEvents.Supported;
 
+    /// <summary>Tunnels the loops have taken so far.</summary>
+    public long Taken
+    {
+        get
+        {
+            long taken = 0;
+            foreach (var loop in Volatile.Read(ref _loops) ?? [])
+            {
+                taken += loop.Taken;
+            }
+
+            return taken;
+        }
+    }
+
     /// <summary>
     /// Relays until both directions are done, a side resets, the tunnel idles or outlives <paramref name="timeouts"/>,
     /// or <paramref name="cancellationToken"/> fires; the client's pending bytes go upstream first. Null: not taken.
