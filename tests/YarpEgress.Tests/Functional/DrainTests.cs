@@ -11,8 +11,8 @@ public sealed class DrainTests
 {
     private static readonly object ShortDrain = new { DrainDelay = "00:00:00", Drain = "00:00:00.300" };
 
-    private static Task<TestGateway> StartAsync(int upstreamPort, Action<IServiceCollection>? services = null) => TestGateway.StartAsync(
-        TestGateway.Config(allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstreamPort}" } }], timeouts: ShortDrain), services);
+    private static Task<TestGateway> StartAsync(int upstreamPort, Action<IServiceCollection>? services = null, bool splice = true) => TestGateway.StartAsync(
+        TestGateway.Config(allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{upstreamPort}" } }], timeouts: ShortDrain, splice: splice), services);
 
     /// <summary>One receive: 0 at a FIN; a reset throws (ECONNRESET).</summary>
     private static async Task<int> ReceiveAsync(RawClient client)
@@ -21,8 +21,10 @@ public sealed class DrainTests
         return await client.Socket.ReceiveAsync(new byte[16], SocketFlags.None, bound.Token);
     }
 
-    [Fact]
-    public async Task A_drained_tunnel_ends_with_a_FIN_to_the_client_and_to_the_upstream()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_drained_tunnel_ends_with_a_FIN_to_the_client_and_to_the_upstream(bool splice)
     {
         var upstreamSaw = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = TcpUpstream.Start(async socket =>
@@ -42,7 +44,7 @@ public sealed class DrainTests
                 upstreamSaw.TrySetResult(ex.SocketErrorCode.ToString());
             }
         });
-        var gateway = await StartAsync(upstream.Port);
+        var gateway = await StartAsync(upstream.Port, splice: splice);
         await using var _ = gateway;
         using var tunnel = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{upstream.Port}");
         Assert.Equal("hello from upstream", Encoding.ASCII.GetString(await tunnel.ReadExactlyAsync(19)));
@@ -53,13 +55,15 @@ public sealed class DrainTests
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
-    [Fact]
-    public async Task A_drained_tunnel_with_bytes_still_unread_ends_with_a_FIN_to_the_client()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_drained_tunnel_with_bytes_still_unread_ends_with_a_FIN_to_the_client(bool splice)
     {
         // The upstream never reads: the client's bytes pile up in the gateway, unread when the drain period ends.
         var release = new TaskCompletionSource();
         await using var upstream = TcpUpstream.Start(_ => release.Task);
-        var gateway = await StartAsync(upstream.Port);
+        var gateway = await StartAsync(upstream.Port, splice: splice);
         await using var _ = gateway;
         using var tunnel = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{upstream.Port}");
         var chunk = new byte[64 * 1024];

@@ -10,8 +10,11 @@ namespace YarpEgress.Tests.Functional;
 /// direction only: the CONNECT head, the plain-HTTP request and the ClientHello are all answered, and an upstream that
 /// answers only after the FIN reaches the client.
 /// </summary>
-public sealed class HalfCloseTests : IAsyncLifetime
+public class HalfCloseTests : IAsyncLifetime
 {
+    /// <summary>Whether the gateway relays detached tunnels with the splice engine; <see cref="HalfCloseCopierTests"/> runs every test with the copier.</summary>
+    protected virtual bool Splice => true;
+
     private const int Rounds = 100;
 
     private TcpUpstream _answerOnFin = null!;
@@ -23,6 +26,7 @@ public sealed class HalfCloseTests : IAsyncLifetime
         _answerOnFin = TcpUpstream.AnswerOnFin();
         _http = await HttpUpstream.StartAsync();
         _gateway = await TestGateway.StartAsync(TestGateway.Config(
+            splice: Splice,
             allow: [new { Host = "a.example.test", Ports = new[] { $"{_answerOnFin.Port}", $"{_http.HttpPort}" } }],
             hosts: new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1" },
             listeners:

@@ -13,8 +13,11 @@ namespace YarpEgress.Tests.Functional;
 /// reads (so the gateway waits to send and reads nothing from the client), then resets. The tunnel still ends at once
 /// with the reset passed on, long before <c>TunnelIdle</c> (an hour here); and the same the other way round.
 /// </summary>
-public sealed class StalledTunnelResetTests : IAsyncLifetime
+public class StalledTunnelResetTests : IAsyncLifetime
 {
+    /// <summary>Whether the gateway relays detached tunnels with the splice engine; <see cref="StalledTunnelResetCopierTests"/> runs every test with the copier.</summary>
+    protected virtual bool Splice => true;
+
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 
     private readonly Channel<Socket> _accepted = Channel.CreateUnbounded<Socket>();
@@ -34,6 +37,7 @@ public sealed class StalledTunnelResetTests : IAsyncLifetime
             await Task.Delay(Timeout.Infinite, _done.Token);
         });
         _gateway = await TestGateway.StartAsync(TestGateway.Config(
+            splice: Splice,
             allow: [new { Host = "a.example.test", Ports = new[] { $"{_upstream.Port}" } }],
             hosts: new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1" },
             timeouts: new { Connect = "00:00:05", TunnelIdle = "01:00:00" },

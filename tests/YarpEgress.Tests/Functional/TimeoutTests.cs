@@ -31,13 +31,15 @@ public sealed class TimeoutTests
             return false;
         }, TimeSpan.FromSeconds(20));
 
-    [Fact]
-    public async Task An_idle_tunnel_is_closed_at_the_idle_timeout_and_a_busy_one_is_not()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_idle_tunnel_is_closed_at_the_idle_timeout_and_a_busy_one_is_not(bool splice)
     {
         var time = new FakeTimeProvider();
         await using var echo = TcpUpstream.Echo();
         await using var gateway = await StartAsync(time, TestGateway.Config(
-            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{echo.Port}" } }], timeouts: new { TunnelIdle = "00:10:00" }));
+            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{echo.Port}" } }], timeouts: new { TunnelIdle = "00:10:00" }, splice: splice));
         using var busy = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{echo.Port}");
         using var idle = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{echo.Port}");
 
@@ -78,13 +80,15 @@ public sealed class TimeoutTests
         Assert.StartsWith("HTTP/1.1 408", await raw.ReadHeadAsync(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_busy_tunnel_is_closed_at_its_lifetime()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_busy_tunnel_is_closed_at_its_lifetime(bool splice)
     {
         var time = new FakeTimeProvider();
         await using var echo = TcpUpstream.Echo();
         await using var gateway = await StartAsync(time, TestGateway.Config(
-            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{echo.Port}" } }], timeouts: new { TunnelLifetime = "01:00:00" }));
+            allow: [new { Cidr = "127.0.0.1", Ports = new[] { $"{echo.Port}" } }], timeouts: new { TunnelLifetime = "01:00:00" }, splice: splice));
         using var tunnel = await RawClient.OpenTunnelAsync(gateway.Proxy, $"127.0.0.1:{echo.Port}");
 
         // Busy every five minutes for 55 minutes: open.

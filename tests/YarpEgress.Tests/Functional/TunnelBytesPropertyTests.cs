@@ -12,8 +12,11 @@ namespace YarpEgress.Tests.Functional;
 /// and the small delays between the pieces, including bytes pipelined right behind the CONNECT head or the
 /// ClientHello, and a FIN right after the last piece. Each path runs a bounded number of cases, one at a time.
 /// </summary>
-public sealed class TunnelBytesPropertyTests : IAsyncLifetime
+public class TunnelBytesPropertyTests : IAsyncLifetime
 {
+    /// <summary>Whether the gateway relays detached tunnels with the splice engine; <see cref="TunnelBytesPropertyCopierTests"/> runs every test with the copier.</summary>
+    protected virtual bool Splice => true;
+
     private const int Cases = 40;
     private const string Established = "HTTP/1.1 200 Connection Established\r\n\r\n";
 
@@ -32,6 +35,7 @@ public sealed class TunnelBytesPropertyTests : IAsyncLifetime
         (_exempt, _exemptReceived) = TcpUpstream.Recording();
         (_checked, _checkedReceived) = TcpUpstream.Recording();
         _gateway = await TestGateway.StartAsync(TestGateway.Config(
+            splice: Splice,
             allow: [new { Host = "a.example.test", Ports = new[] { $"{_exempt.Port}", $"{_checked.Port}" } }],
             hosts: new Dictionary<string, string> { ["a.example.test"] = "127.0.0.1" },
             policy: new { RequireTlsSniMatch = true, SniMatchExemptPorts = new[] { $"{_exempt.Port}" } },

@@ -37,10 +37,11 @@ internal sealed class TestGateway : IAsyncDisposable
 
     /// <summary>
     /// Builds a config whose Egress section has the admin listener on port 0 and, unless <paramref name="listeners"/>
-    /// says otherwise, one HTTP listener named "proxy" on port 0.
+    /// says otherwise, one HTTP listener named "proxy" on port 0. <paramref name="splice"/> false relays detached
+    /// tunnels with the copier instead of the splice engine (<c>Egress:Tunnels:Splice</c>).
     /// </summary>
     public static object Config(object[] allow, object[]? deny = null, IDictionary<string, string>? hosts = null, object? timeouts = null,
-        object? limits = null, object[]? listeners = null, object? policy = null, string[]? privateAllow = null, string mode = "Enforce") => new
+        object? limits = null, object[]? listeners = null, object? policy = null, string[]? privateAllow = null, string mode = "Enforce", bool splice = true) => new
     {
         Egress = new
         {
@@ -55,6 +56,7 @@ internal sealed class TestGateway : IAsyncDisposable
             Hosts = hosts ?? new Dictionary<string, string>(),
             Timeouts = timeouts ?? new { Connect = "00:00:05" },
             Limits = limits ?? new { MaxRequestHeadBytes = 16384 },
+            Tunnels = new { Splice = splice },
         },
     };
 
