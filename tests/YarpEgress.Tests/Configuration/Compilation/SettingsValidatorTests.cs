@@ -66,4 +66,24 @@ public sealed class SettingsValidatorTests
             Memory = new MemoryOptions { IdleTrimAfter = TimeSpan.Zero },
         }));
     }
+
+    [Theory]
+    [InlineData(0, null)]
+    [InlineData(4096, null)]
+    [InlineData(1048576, null)]
+    [InlineData(4095, "Egress:Tunnels:SplicePipeBytes: must be 0 (the kernel's default) or 4096-1048576, got 4095")]
+    [InlineData(-1, "Egress:Tunnels:SplicePipeBytes: must be 0 (the kernel's default) or 4096-1048576, got -1")]
+    [InlineData(2097152, "Egress:Tunnels:SplicePipeBytes: must be 0 (the kernel's default) or 4096-1048576, got 2097152")]
+    public void The_splice_pipe_size_is_validated_with_its_key_path(int pipeBytes, string? error)
+    {
+        var errors = Validate(new EgressOptions { Tunnels = new TunnelOptions { SplicePipeBytes = pipeBytes } });
+        if (error is null)
+        {
+            Assert.Empty(errors);
+        }
+        else
+        {
+            Assert.Equal(error, Assert.Single(errors));
+        }
+    }
 }
