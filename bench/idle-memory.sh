@@ -5,6 +5,7 @@
 # baseline, run ROUNDS x `idle-tunnels --count COUNT`, and IDLE seconds after each round sample RSS again.
 #   bench/idle-memory.sh                          # COUNT=9000 ROUNDS=2 IDLE=30
 #   SETTINGS="default" COUNT=2000 bench/idle-memory.sh
+#   SETTINGS="server-gc-datas splice-off-no-trim idle-trim-default splice-off" bench/idle-memory.sh   # splice engine vs copier
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-9000}; ROUNDS=${ROUNDS:-2}; IDLE=${IDLE:-30}; PORT_SHIFT=${PORT_SHIFT:-10000}
@@ -25,6 +26,8 @@ ALL_SETTINGS=(
   "idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10"
   "conserve-7+idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10 DOTNET_GCConserveMemory=7"
   "workstation+idle-trim-10s|Egress__Memory__IdleTrimAfter=00:00:10 DOTNET_gcServer=0"
+  "splice-off|Egress__Tunnels__Splice=false"
+  "splice-off-no-trim|$OFF Egress__Tunnels__Splice=false"
 )
 SETTINGS=${SETTINGS:-all}
 

@@ -5,9 +5,15 @@
 #   bench/run-matrix.sh                    # RUNS=3 WARM=2 DUR=8 by default
 #   RUNS=1 DUR=3 bench/run-matrix.sh       # a quick look
 #   PIN=none bench/run-matrix.sh           # everything floats; default PIN=split: gateway on CPU 1, load and upstreams on CPU 0
+#   SPLICE=off bench/run-matrix.sh         # detached tunnels copied, not spliced (Egress:Tunnels:Splice; default on)
+#   SPLICE_PIPE_BYTES=262144 ...           # the splice engine's pipe size (Egress:Tunnels:SplicePipeBytes; default: the kernel's)
+#   ONLY='1 stream down' ...               # only the rows whose label matches this (grep -E) pattern; idle rows too with IDLE=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}; WARM=${WARM:-2}; DUR=${DUR:-8}; PIN=${PIN:-split}
+SPLICE=${SPLICE:-on}; ONLY=${ONLY:-}
+case "$SPLICE" in on) SPLICE_ENV="Egress__Tunnels__Splice=true";; off) SPLICE_ENV="Egress__Tunnels__Splice=false";; *) echo "SPLICE must be on or off" >&2; exit 2;; esac
+[ -n "${SPLICE_PIPE_BYTES:-}" ] && SPLICE_ENV="$SPLICE_ENV Egress__Tunnels__SplicePipeBytes=$SPLICE_PIPE_BYTES"
 if [ "$PIN" = split ]; then ON_PROXY="taskset -c 1"; ON_LOAD="taskset -c 0"; else ON_PROXY=""; ON_LOAD=""; fi
 OUT=${OUT:-/tmp/yarp-egress-matrix}
 mkdir -p "$OUT"; : > "$OUT/results.txt"
@@ -15,7 +21,7 @@ mkdir -p "$OUT"; : > "$OUT/results.txt"
 dotnet build src/YarpEgress -c Release -v q -nologo > /dev/null
 dotnet build bench/YarpEgress.Bench -c Release -v q -nologo > /dev/null
 # The runtime settings of the Dockerfile (tiered JIT promotes hot code at once; see its comment).
-GATEWAY="$ON_PROXY env DOTNET_TC_CallCountingDelayMs=0 dotnet src/YarpEgress/bin/Release/net10.0/YarpEgress.dll --config bench/perf-kit.json"
+GATEWAY="$ON_PROXY env DOTNET_TC_CallCountingDelayMs=0 $SPLICE_ENV dotnet src/YarpEgress/bin/Release/net10.0/YarpEgress.dll --config bench/perf-kit.json"
 BENCH="$ON_LOAD dotnet bench/YarpEgress.Bench/bin/Release/net10.0/YarpEgress.Bench.dll"
 ulimit -n 20000
 
@@ -40,6 +46,12 @@ SCENARIOS=(
   "SNI, new connections, 64 in flight (conn/s)|--scenario sni-newconn --concurrency 64"
   "HTTP GET 1 KiB, keep-alive, 64 conns (req/s)|--scenario http-get --concurrency 64 --payload 1024"
 )
+if [ -n "$ONLY" ]; then
+  kept=(); for entry in "${SCENARIOS[@]}"; do echo "${entry%%|*}" | grep -Eq -- "$ONLY" && kept+=("$entry"); done
+  [ ${#kept[@]} -gt 0 ] || { echo "ONLY='$ONLY' matches no scenario" >&2; exit 2; }
+  SCENARIOS=("${kept[@]}")
+fi
+echo "splice: $SPLICE_ENV" >&2
 
 start_gateway
 # JIT tiering settles in the first seconds: drive every path once before measuring.
@@ -57,8 +69,9 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 
-# Idle memory on a freshly started gateway.
-for scenario in idle-tunnels idle-sni; do
+# Idle memory on a freshly started gateway (with ONLY, only if IDLE=1).
+IDLE_SCENARIOS="idle-tunnels idle-sni"; [ -n "$ONLY" ] && [ "${IDLE:-0}" != 1 ] && IDLE_SCENARIOS=""
+for scenario in $IDLE_SCENARIOS; do
   stop_gateway; start_gateway; sleep 1
   line=$($BENCH --scenario "$scenario" --count "${IDLE_N:-2000}" --pid "$pid" | grep '^result ' || echo "result value=0")
   kind=CONNECT; [ "$scenario" = idle-sni ] && kind=SNI
