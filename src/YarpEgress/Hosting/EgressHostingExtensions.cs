@@ -95,7 +95,13 @@ public static class EgressHostingExtensions
         services.AddSingleton(sp =>
         {
             var store = sp.GetRequiredService<EgressConfigStore>();
-            return new SpliceRelay(sp.GetRequiredService<TimeProvider>(), () => store.Current.Options.Tunnels, sp.GetRequiredService<ILogger<SpliceRelay>>());
+            SpliceSettings Settings()
+            {
+                var tunnels = store.Current.Options.Tunnels;
+                return new SpliceSettings(tunnels.Splice, tunnels.SplicePipeBytes);
+            }
+
+            return new SpliceRelay(sp.GetRequiredService<TimeProvider>(), Settings, sp.GetRequiredService<ILogger<SpliceRelay>>());
         });
         services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
 

@@ -253,11 +253,15 @@ internal sealed unsafe class SpliceLoop : IDisposable
         }
     }
 
+    /// <summary>
+    /// Empties the eventfd before clearing the flag, so a wake between the two is never lost: either it saw the flag
+    /// still set and its command is drained below, or it writes the eventfd again after the clear.
+    /// </summary>
     private void OnWake()
     {
-        Volatile.Write(ref _wakeRequested, 0);
         ulong value;
         _ = Libc.Read(_wake, (byte*)&value, sizeof(ulong));
+        Volatile.Write(ref _wakeRequested, 0);
         while (_commands.TryDequeue(out var command))
         {
             if (command.Cancel)

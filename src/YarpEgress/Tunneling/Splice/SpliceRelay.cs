@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using YarpEgress.Configuration;
 using YarpEgress.Transport;
 
 namespace YarpEgress.Tunneling.Splice;
@@ -11,7 +10,7 @@ namespace YarpEgress.Tunneling.Splice;
 /// take a tunnel (not Linux, <c>Egress:Tunnels:Splice</c> off, no epoll, no pipe to be had) the result is null at
 /// once, with nothing moved, and the caller copies instead.
 /// </summary>
-internal sealed partial class SpliceRelay(TimeProvider time, Func<TunnelOptions> options, ILogger<SpliceRelay> logger) : IDisposable
+internal sealed partial class SpliceRelay(TimeProvider time, Func<SpliceSettings> settings, ILogger<SpliceRelay> logger) : IDisposable
 {
     /// <summary>A loop splices at well over a core's worth of loopback traffic: more loops than that only take cores from Kestrel.</summary>
     public static readonly int LoopCount = Math.Clamp(Environment.ProcessorCount / 4, 1, 4);
@@ -44,14 +43,14 @@ internal sealed partial class SpliceRelay(TimeProvider time, Func<TunnelOptions>
     /// </summary>
     public ValueTask<TunnelResult?> RelayAsync(DetachedSocket client, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken)
     {
-        var settings = options();
-        if (!settings.Splice || !IsSupported || Loops() is not { } loops)
+        var current = settings();
+        if (!current.Enabled || !IsSupported || Loops() is not { } loops)
         {
             return default;
         }
 
         var loop = loops[Interlocked.Increment(ref _next) % (uint)loops.Length];
-        return loop.Start(client, upstream, meter, timeouts, settings.SplicePipeBytes, cancellationToken);
+        return loop.Start(client, upstream, meter, timeouts, current.PipeBytes, cancellationToken);
     }
 
     private SpliceLoop[]? Loops()

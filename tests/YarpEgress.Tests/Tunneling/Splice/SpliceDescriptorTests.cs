@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using YarpEgress.Configuration;
 using YarpEgress.Tests.Infrastructure;
 using YarpEgress.Tunneling;
 using YarpEgress.Tunneling.Splice;
@@ -76,7 +75,7 @@ public sealed class SpliceDescriptorTests
     }
 
     private static SpliceRelay NewRelay() =>
-        new(TimeProvider.System, () => new TunnelOptions { SplicePipeBytes = 256 * 1024 }, NullLogger<SpliceRelay>.Instance);
+        new(TimeProvider.System, () => new SpliceSettings(Enabled: true, PipeBytes: 256 * 1024), NullLogger<SpliceRelay>.Instance);
 
     /// <summary>Sockets, pipes, epoll and eventfd descriptors (not the assemblies the runtime maps as it loads them).</summary>
     private static int OpenDescriptors()

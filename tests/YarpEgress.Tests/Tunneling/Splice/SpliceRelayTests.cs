@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using YarpEgress.Configuration;
 using YarpEgress.Tunneling;
 using YarpEgress.Tunneling.Splice;
 using static YarpEgress.Tests.Tunneling.Splice.SpliceTunnelHarness;
@@ -16,7 +15,7 @@ public sealed class SpliceRelayTests : IDisposable
 
     public SpliceRelayTests()
     {
-        _relay = new SpliceRelay(_time, () => new TunnelOptions(), NullLogger<SpliceRelay>.Instance);
+        _relay = new SpliceRelay(_time, () => new SpliceSettings(Enabled: true, PipeBytes: 0), NullLogger<SpliceRelay>.Instance);
     }
 
     public void Dispose() => _relay.Dispose();
@@ -192,7 +191,7 @@ public sealed class SpliceRelayTests : IDisposable
     [Fact]
     public async Task A_relay_with_splice_off_takes_nothing()
     {
-        using var off = new SpliceRelay(_time, () => new TunnelOptions { Splice = false }, NullLogger<SpliceRelay>.Instance);
+        using var off = new SpliceRelay(_time, () => new SpliceSettings(Enabled: false, PipeBytes: 0), NullLogger<SpliceRelay>.Instance);
         await using var tunnel = await StartAsync(off);
         Assert.Null(await tunnel.Result);
         Assert.Equal(0, off.Taken);
