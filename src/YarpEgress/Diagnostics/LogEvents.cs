@@ -29,6 +29,8 @@ internal static class LogEvents
     // 250-279: tunnels, dialed and relayed (Proxying, Tunneling).
     public const int TunnelOpened = 250;
     public const int TunnelUpstreamFailed = 251;
+    public const int SpliceFault = 260;
+    public const int SpliceUnavailable = 261;
 
     // 300-399: dialing upstreams (Upstream).
     public const int DialFailed = 300;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using YarpEgress.Diagnostics;
 using YarpEgress.Transport;
 
 namespace YarpEgress.Tunneling.Splice;
@@ -105,9 +106,9 @@ internal sealed partial class SpliceRelay(TimeProvider time, Func<SpliceSettings
         }
     }
 
-    [LoggerMessage(EventId = 260, Level = LogLevel.Error, Message = "Splice loop: a tunnel failed and was closed")]
+    [LoggerMessage(EventId = LogEvents.SpliceFault, EventName = nameof(LogEvents.SpliceFault), Level = LogLevel.Error, Message = "Splice loop: a tunnel failed and was closed")]
     private static partial void LogFault(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 261, Level = LogLevel.Warning, Message = "Splice engine unavailable (epoll or eventfd failed, errno {Errno}): tunnels are copied instead")]
+    [LoggerMessage(EventId = LogEvents.SpliceUnavailable, EventName = nameof(LogEvents.SpliceUnavailable), Level = LogLevel.Warning, Message = "Splice engine unavailable (epoll or eventfd failed, errno {Errno}): tunnels are copied instead")]
     private static partial void LogUnavailable(ILogger logger, int errno);
 }
