@@ -1,0 +1,40 @@
+using YarpEgress.Configuration;
+using YarpEgress.Policy;
+
+namespace YarpEgress.Telemetry.Insights;
+
+/// <summary>
+/// What the admin page and <c>/allowlist/suggested</c> read, fed by every session's decision and end: the names seen
+/// (per client), the destinations that moved the most bytes, the recent denials and the config's reloads. Everything
+/// is bounded, whatever names clients ask for.
+/// </summary>
+internal sealed class TrafficInsights(EgressConfigStore config, TimeProvider time)
+{
+    public SeenDestinations Seen { get; } = new(() => config.Current.Options.Suggest.MaxNames);
+
+    public TopDestinations Top { get; } = new();
+
+    public RecentDenials Denials { get; } = new();
+
+    public ConfigHistory Config { get; } = new(config, time);
+
+    /// <summary>The allowlist answered for a session.</summary>
+    public void Decided(ProxySession session, in PolicyDecision decision)
+    {
+        Seen.Decided(session.ClientName, decision.Destination, decision.Outcome);
+        if (decision.Outcome != DecisionOutcome.Allowed)
+        {
+            Denials.Add(new DenialRecord(time.GetUtcNow(), session.Listener, session.Protocol, session.Client, session.ClientName,
+                decision.Destination.ToString(), decision.Name, decision.Rule?.Description ?? "no_match", decision.Reason));
+        }
+    }
+
+    /// <summary>A session ended: the bytes of an allowed (or reported) one count for its destination.</summary>
+    public void Ended(ProxySession session)
+    {
+        if (session.Host is { } host && session.Decision is "allowed" or "reported")
+        {
+            Top.Add(host, session.Port, session.BytesFromClient, session.BytesToClient);
+        }
+    }
+}
