@@ -34,9 +34,17 @@ internal sealed class EgressTelemetry
         _config = config;
         _accessLog = loggers.CreateLogger(AccessLog.Category);
         Labels = new DestinationLabels(() => config.Current.Options.Telemetry.MaxDestinationLabels);
-        Insights = new TrafficInsights(config, time);
-        config.Changed += _ => metrics.ConfigReloaded(success: true);
-        config.Rejected += _ => metrics.ConfigReloaded(success: false);
+        Insights = new TrafficInsights(() => config.Current.Options.Suggest.MaxNames, time, loggers.CreateLogger<TrafficInsights>());
+        config.Changed += _ =>
+        {
+            metrics.ConfigReloaded(success: true);
+            Insights.Config.Loaded();
+        };
+        config.Rejected += errors =>
+        {
+            metrics.ConfigReloaded(success: false);
+            Insights.Config.Rejected(errors.Count);
+        };
         metrics.ObserveTraffic(Traffic);
     }
 

@@ -8,9 +8,10 @@ namespace YarpEgress.Telemetry.Insights;
 /// Every destination name the allowlist was asked about since start, per client, for <c>/allowlist/suggested</c>. At
 /// most <c>Egress:Suggest:MaxNames</c> (client, name) pairs are kept; decisions for new names past that are only
 /// counted (<see cref="Untracked"/>), so a flood of random names costs no memory. IP literals and internal names
-/// (<see cref="InternalNames"/>) are counted, never kept: they are never suggested.
+/// (<see cref="InternalNames"/>) are counted, never kept: they are never suggested. The first name past the cap is
+/// logged (event 1100), once.
 /// </summary>
-internal sealed class SeenDestinations(Func<int> maxNames)
+internal sealed class SeenDestinations(Func<int> maxNames, ILogger? logger = null)
 {
     private readonly ConcurrentDictionary<(string? Client, string Host), SeenDestination> _seen = new();
     private int _count;
@@ -48,9 +49,9 @@ internal sealed class SeenDestinations(Func<int> maxNames)
         {
             seen.Count(outcome, destination.Port);
         }
-        else
+        else if (Interlocked.Increment(ref _untracked) == 1 && logger is not null)
         {
-            Interlocked.Increment(ref _untracked);
+            InsightsLog.NamesCapReached(logger, maxNames());
         }
     }
 

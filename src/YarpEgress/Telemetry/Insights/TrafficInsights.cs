@@ -1,4 +1,3 @@
-using YarpEgress.Configuration;
 using YarpEgress.Policy;
 
 namespace YarpEgress.Telemetry.Insights;
@@ -8,15 +7,16 @@ namespace YarpEgress.Telemetry.Insights;
 /// (per client), the destinations that moved the most bytes, the recent denials and the config's reloads. Everything
 /// is bounded, whatever names clients ask for.
 /// </summary>
-internal sealed class TrafficInsights(EgressConfigStore config, TimeProvider time)
+/// <param name="maxNames">The current <c>Egress:Suggest:MaxNames</c>.</param>
+internal sealed class TrafficInsights(Func<int> maxNames, TimeProvider time, ILogger logger)
 {
-    public SeenDestinations Seen { get; } = new(() => config.Current.Options.Suggest.MaxNames);
+    public SeenDestinations Seen { get; } = new(maxNames, logger);
 
     public TopDestinations Top { get; } = new();
 
     public RecentDenials Denials { get; } = new();
 
-    public ConfigHistory Config { get; } = new(config, time);
+    public ConfigHistory Config { get; } = new(time);
 
     /// <summary>The allowlist answered for a session.</summary>
     public void Decided(ProxySession session, in PolicyDecision decision)

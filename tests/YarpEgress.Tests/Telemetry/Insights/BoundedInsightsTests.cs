@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging.Testing;
 using YarpEgress.Addressing;
 using YarpEgress.Policy;
 using YarpEgress.Telemetry.Insights;
@@ -93,6 +94,22 @@ public sealed class BoundedInsightsTests
         max = 10;
         seen.Decided(null, Dest("new.example.com", 443), DecisionOutcome.Allowed);
         Assert.Equal(100, seen.Count);
+    }
+
+    [Fact]
+    public void Reaching_the_names_cap_is_logged_once()
+    {
+        var logger = new FakeLogger();
+        var seen = new SeenDestinations(() => 2, logger);
+        foreach (var name in new[] { "a.example.com", "b.example.com", "c.example.com", "d.example.com", "a.example.com" })
+        {
+            seen.Decided(null, Dest(name, 443), DecisionOutcome.Denied);
+        }
+
+        var record = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Equal((1100, Microsoft.Extensions.Logging.LogLevel.Warning), (record.Id.Id, record.Level));
+        Assert.StartsWith("Egress:Suggest:MaxNames (2) reached", record.Message, StringComparison.Ordinal);
+        Assert.Equal(2, seen.Untracked);
     }
 
     [Fact]
