@@ -26,7 +26,7 @@ internal static class InsightEndpoints
         var live = new List<(string, int, long, long)>();
         foreach (var session in telemetry.AllLive)
         {
-            if (session.Host is { } host && session.Decision is "allowed" or "reported")
+            if (TrafficInsights.Ranks(session, out var host))
             {
                 live.Add((host, session.Port, session.BytesFromClient, session.BytesToClient));
             }

@@ -93,8 +93,9 @@ public static class SuggestAllowlistCommand
 
         if (answer["omitted"] is JsonObject omitted)
         {
-            error.WriteLine($"# never suggested: {omitted["ipLiteralDecisions"]} decision(s) for IP literals, {omitted["internalNameDecisions"]} for internal names, " +
-                $"names the address policy refused {omitted["addressRefusedNames"]?.ToJsonString(new JsonSerializerOptions())}; past Egress:Suggest:MaxNames: {omitted["untrackedDecisions"]} decision(s)");
+            var refused = omitted["addressRefusedNames"] is JsonArray names ? string.Join(", ", names.Select(n => n?.ToString())) : string.Empty;
+            error.WriteLine($"# never suggested: {omitted["ipLiteralDecisions"]} decision(s) for IP literals, {omitted["internalNameDecisions"]} for internal names; " +
+                $"names the address policy refused: {(refused.Length == 0 ? "none" : refused)}; decisions past Egress:Suggest:MaxNames: {omitted["untrackedDecisions"]}");
         }
     }
 

@@ -32,9 +32,16 @@ internal sealed class TrafficInsights(Func<int> maxNames, TimeProvider time, ILo
     /// <summary>A session ended: the bytes of an allowed (or reported) one count for its destination.</summary>
     public void Ended(ProxySession session)
     {
-        if (session.Host is { } host && session.Decision is "allowed" or "reported")
+        if (Ranks(session, out var host))
         {
             Top.Add(host, session.Port, session.BytesFromClient, session.BytesToClient);
         }
+    }
+
+    /// <summary>True for a session whose bytes count for its destination: one the allowlist let through.</summary>
+    public static bool Ranks(ProxySession session, out string host)
+    {
+        host = session.Host ?? string.Empty;
+        return session.Host is not null && session.Decision is "allowed" or "reported";
     }
 }
