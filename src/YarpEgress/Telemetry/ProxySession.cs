@@ -152,7 +152,7 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         var tags = _tags;
         tags.Add("kind", kind);
         _owner.Metrics.ConnectFailures.Add(1, tags);
-        if (failure.Kind == ConnectFailureKind.AddressDenied && Host is { } host)
+        if (end == ConnectionEnd.UpstreamAddressDenied && Host is { } host)
         {
             _owner.Insights.Seen.AddressRefused(ClientName, host);
         }
