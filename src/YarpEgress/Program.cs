@@ -7,6 +7,12 @@ if (args is [HashPasswordCommand.Name])
     return HashPasswordCommand.Run(Console.In, Console.Out, Console.Error);
 }
 
+// `YarpEgress suggest-allowlist --from http://127.0.0.1:9901` prints the allowlist a running gateway learned from traffic.
+if (args is [SuggestAllowlistCommand.Name, .. var suggestArgs])
+{
+    return await SuggestAllowlistCommand.RunAsync(suggestArgs, Console.Out, Console.Error);
+}
+
 // Before any socket exists: inline socket completions (measured; set the variable to 0 to opt out).
 SocketTuning.PreferInlineCompletions();
 

@@ -9,7 +9,8 @@ namespace YarpEgress.Admin;
 
 /// <summary>
 /// The admin listener's pipeline: <c>/healthz</c>, <c>/readyz</c> (ready once every listener is bound with a valid
-/// config, until shutdown begins), <c>/metrics</c> (Prometheus), <c>/config</c> and <c>/connections</c>. It never proxies.
+/// config, until shutdown begins), <c>/metrics</c> (Prometheus), <c>/config</c>, <c>/connections</c>, the live page at
+/// <c>/</c> with its feeds under <c>/stats/</c>, and <c>/allowlist/suggested</c>. It never proxies.
 /// </summary>
 internal static class AdminEndpoints
 {
@@ -34,16 +35,28 @@ internal static class AdminEndpoints
         admin.Run(context => context.Request.Path.Value switch
         {
             "/healthz" => WriteTextAsync(context, StatusCodes.Status200OK, "ok"),
-            "/readyz" => drain.IsDraining
-                ? WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "draining")
-                : lifetime.ApplicationStarted.IsCancellationRequested
-                    ? WriteTextAsync(context, StatusCodes.Status200OK, "ready")
-                    : WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "starting"),
+            "/readyz" => Readiness(drain, lifetime) is var ready && ready == "ready"
+                ? WriteTextAsync(context, StatusCodes.Status200OK, ready)
+                : WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, ready),
             "/config" => WriteConfigAsync(context, ConfigView.Build(config, endpoints)),
             "/connections" => WriteJsonAsync(context, Connections(telemetry)),
-            _ => WriteTextAsync(context, StatusCodes.Status404NotFound, "not found: the admin listener serves /healthz, /readyz, /metrics, /config, /connections"),
+            "/" => AdminPage.WriteAsync(context),
+            "/stats/destinations" => InsightEndpoints.Destinations(context, telemetry, out var error) is { } top
+                ? WriteJsonAsync(context, top)
+                : WriteTextAsync(context, StatusCodes.Status400BadRequest, error!),
+            "/stats/denials" => WriteJsonAsync(context, InsightEndpoints.Denials(telemetry)),
+            "/stats/config" => WriteJsonAsync(context, InsightEndpoints.Config(telemetry, config)),
+            "/allowlist/suggested" => WriteConfigAsync(context, SuggestionJson.Build(InsightEndpoints.Suggestion(telemetry, config))),
+            _ => WriteTextAsync(context, StatusCodes.Status404NotFound, NotFoundText),
         });
     }
+
+    private const string NotFoundText =
+        "not found: the admin listener serves /, /healthz, /readyz, /metrics, /config, /connections, /stats/destinations, /stats/denials, /stats/config, /allowlist/suggested";
+
+    /// <summary>ready once every listener is bound with a valid config; starting before; draining once shutdown begins.</summary>
+    private static string Readiness(DrainCoordinator drain, IHostApplicationLifetime lifetime) =>
+        drain.IsDraining ? "draining" : lifetime.ApplicationStarted.IsCancellationRequested ? "ready" : "starting";
 
     private static ConnectionView[] Connections(EgressTelemetry telemetry)
     {
@@ -71,12 +84,14 @@ internal static class AdminEndpoints
     private static Task WriteConfigAsync(HttpContext context, JsonNode view)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         return context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(view, ConfigJson.Options)).AsTask();
     }
 
     private static Task WriteJsonAsync<T>(HttpContext context, T value)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         return JsonSerializer.SerializeAsync(context.Response.Body, value, Json);
     }
 }

@@ -48,5 +48,8 @@ public sealed class EgressOptions
     /// <summary>Workload identity from the Kubernetes API (off by default).</summary>
     public KubernetesOptions Kubernetes { get; set; } = new();
 
+    /// <summary>The allowlist suggested from traffic (<c>/allowlist/suggested</c>).</summary>
+    public SuggestOptions Suggest { get; set; } = new();
+
     public TunnelOptions Tunnels { get; set; } = new();
 }

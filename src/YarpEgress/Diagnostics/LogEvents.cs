@@ -65,8 +65,9 @@ internal static class LogEvents
     public const int KubernetesIndexExpired = 1004;
     public const int KubernetesWatchStarted = 1005;
 
+    // 1100-1119: the admin page's records and the allowlist suggested from traffic (Telemetry/Insights).
+    public const int SuggestNamesCapReached = 1100;
+
     // 1200-1219: the core connection path (Listeners, Proxying).
     public const int SniNameRefused = 1200;
-
-    // Taken by work in progress, to be folded in here as it lands: 1100-1119 the admin page.
 }

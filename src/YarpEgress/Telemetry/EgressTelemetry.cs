@@ -4,6 +4,7 @@ using System.Net;
 using YarpEgress.Configuration;
 using YarpEgress.Diagnostics;
 using YarpEgress.Policy.Clients;
+using YarpEgress.Telemetry.Insights;
 
 namespace YarpEgress.Telemetry;
 
@@ -33,8 +34,17 @@ internal sealed class EgressTelemetry
         _config = config;
         _accessLog = loggers.CreateLogger(AccessLog.Category);
         Labels = new DestinationLabels(() => config.Current.Options.Telemetry.MaxDestinationLabels);
-        config.Changed += _ => metrics.ConfigReloaded(success: true);
-        config.Rejected += _ => metrics.ConfigReloaded(success: false);
+        Insights = new TrafficInsights(() => config.Current.Options.Suggest.MaxNames, time, loggers.CreateLogger<TrafficInsights>());
+        config.Changed += _ =>
+        {
+            metrics.ConfigReloaded(success: true);
+            Insights.Config.Loaded();
+        };
+        config.Rejected += errors =>
+        {
+            metrics.ConfigReloaded(success: false);
+            Insights.Config.Rejected(errors.Count);
+        };
         metrics.ObserveTraffic(Traffic);
     }
 
@@ -43,6 +53,9 @@ internal sealed class EgressTelemetry
     public TimeProvider Time { get; }
 
     public DestinationLabels Labels { get; }
+
+    /// <summary>The bounded records the admin page and the allowlist suggestion read.</summary>
+    public TrafficInsights Insights { get; }
 
     public ProxySession Begin(string listener, string protocol, EndPoint? client)
     {
@@ -62,6 +75,9 @@ internal sealed class EgressTelemetry
     }
 
     public int LiveCount => _live.Count;
+
+    /// <summary>Every live session, not capped (a copy), for totals that include live traffic.</summary>
+    public ICollection<ProxySession> AllLive => _live.Values;
 
     internal SessionLabels LabelsOf(ProxySession session, DestinationLabel destination)
     {

@@ -109,6 +109,8 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         {
             End = ConnectionEnd.Denied;
         }
+
+        _owner.Insights.Decided(this, decision);
     }
 
     /// <summary>Refused before the allowlist was asked (no usable credentials): the destination is known, no label for it.</summary>
@@ -150,6 +152,10 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         var tags = _tags;
         tags.Add("kind", kind);
         _owner.Metrics.ConnectFailures.Add(1, tags);
+        if (end == ConnectionEnd.UpstreamAddressDenied && Host is { } host)
+        {
+            _owner.Insights.Seen.AddressRefused(ClientName, host);
+        }
     }
 
     /// <summary>Data path: one interlocked add per chunk, nothing allocated; scrapes read the sum.</summary>
@@ -165,6 +171,7 @@ internal sealed class ProxySession : ITunnelMeter, IDisposable
         }
 
         _owner.Retire(this);
+        _owner.Insights.Ended(this);
         var elapsed = Age;
         if (_opened)
         {

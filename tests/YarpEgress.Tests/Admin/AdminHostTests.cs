@@ -44,6 +44,11 @@ public sealed class AdminHostTests
     [InlineData("/config")]
     [InlineData("/metrics")]
     [InlineData("/healthz")]
+    [InlineData("/")]
+    [InlineData("/stats/destinations")]
+    [InlineData("/stats/denials")]
+    [InlineData("/stats/config")]
+    [InlineData("/allowlist/suggested")]
     public async Task A_name_not_allowed_gets_421_on_every_path(string path)
     {
         await using var gateway = await TestGateway.StartAsync(Config());

@@ -121,8 +121,12 @@ public sealed class ReloadTests
         var (head, _) = await raw.ReadResponseAsync();
         Assert.StartsWith("HTTP/1.1 421", head, StringComparison.Ordinal);
 
-        // With an address as the authority, it is still answered by the admin pipeline, never forwarded.
+        // With an address as the authority, it is still answered by the admin pipeline (its page, its 404), never forwarded.
         await raw.SendAsync($"GET http://{gateway.Admin}/ HTTP/1.1\r\nHost: {gateway.Admin}\r\n\r\n");
+        (head, var body) = await raw.ReadResponseAsync();
+        Assert.StartsWith("HTTP/1.1 200", head, StringComparison.Ordinal);
+        Assert.Contains("<title>YarpEgress</title>", body, StringComparison.Ordinal);
+        await raw.SendAsync($"GET http://{gateway.Admin}/nothing HTTP/1.1\r\nHost: {gateway.Admin}\r\n\r\n");
         (head, _) = await raw.ReadResponseAsync();
         Assert.StartsWith("HTTP/1.1 404", head, StringComparison.Ordinal);
     }

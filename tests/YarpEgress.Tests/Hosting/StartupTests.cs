@@ -109,7 +109,7 @@ public sealed class StartupTests : IDisposable
             "YarpEgress: the configuration has 10 error(s):",
             "  Egress:Listeners:0:Port: '31x28' is not a whole number",
             "  Egress:Listeners:0:Protocol: 'Socks' is not one of Http, Sni",
-            "  Egress:Alow: unknown key (known: Listeners, Admin, Allow, Deny, Clients, Routes, Hosts, Timeouts, Limits, Policy, Telemetry, Mode, PrivateNetworks, Dns, CircuitBreaker, Memory, Http, Kubernetes, Tunnels)",
+            "  Egress:Alow: unknown key (known: Listeners, Admin, Allow, Deny, Clients, Routes, Hosts, Timeouts, Limits, Policy, Telemetry, Mode, PrivateNetworks, Dns, CircuitBreaker, Memory, Http, Kubernetes, Suggest, Tunnels)",
             "  Egress:Mode: 'Strict' is not one of Enforce, Report",
             "  Egress:Timeouts:Connect: '5s' is not a time span: expected one such as 00:00:30 (hh:mm:ss, d.hh:mm:ss or hh:mm:ss.fff)",
             "  Egress:Timeouts:TunnelIdle: '10' is not a time span: expected one such as 00:00:30 (hh:mm:ss, d.hh:mm:ss or hh:mm:ss.fff)",

@@ -16,9 +16,13 @@ internal static class ExternalTool
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(string tool, string input, params string[] args) =>
         RunAsync(tool, input, TimeSpan.FromSeconds(30), args);
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, string input, TimeSpan timeLimit, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, string input, TimeSpan timeLimit, params string[] args) =>
+        RunAsync(StartInfo(tool, args), input, timeLimit);
+
+    /// <summary>Runs a start made by <see cref="StartInfo"/> (the caller may add to its environment) to its end or the time limit.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(ProcessStartInfo start, string input, TimeSpan timeLimit)
     {
-        using var process = Process.Start(StartInfo(tool, args)) ?? throw new InvalidOperationException($"{tool} did not start");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
         try
         {
             await process.StandardInput.WriteAsync(input);

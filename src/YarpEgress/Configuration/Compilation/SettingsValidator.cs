@@ -2,7 +2,7 @@ namespace YarpEgress.Configuration.Compilation;
 
 /// <summary>
 /// The sections that compile to nothing but their own values: <c>Dns</c>, <c>CircuitBreaker</c>, <c>Timeouts</c>,
-/// <c>Limits</c>, <c>Telemetry</c> and <c>Memory</c>. Each value is checked against the range it is used in.
+/// <c>Limits</c>, <c>Telemetry</c>, <c>Suggest</c> and <c>Memory</c>. Each value is checked against the range it is used in.
 /// </summary>
 internal static class SettingsValidator
 {
@@ -16,6 +16,7 @@ internal static class SettingsValidator
         Timeouts(options.Timeouts, errors.Scope(nameof(options.Timeouts)));
         Limits(options.Limits, errors.Scope(nameof(options.Limits)));
         Telemetry(options.Telemetry, errors.Scope(nameof(options.Telemetry)));
+        Suggest(options.Suggest, errors.Scope(nameof(options.Suggest)));
         errors.Scope(nameof(options.Memory)).NotNegative(nameof(MemoryOptions.IdleTrimAfter), options.Memory.IdleTrimAfter, zeroMeans: "00:00:00 turns it off");
         var pipeBytes = options.Tunnels.SplicePipeBytes;
         if (pipeBytes != 0 && pipeBytes is < TunnelOptions.MinPipeBytes or > TunnelOptions.MaxPipeBytes)
@@ -102,5 +103,11 @@ internal static class SettingsValidator
     {
         errors.Within(nameof(telemetry.MaxDestinationLabels), telemetry.MaxDestinationLabels, 0, 100_000);
         errors.Within(nameof(telemetry.MaxListedConnections), telemetry.MaxListedConnections, 0, 100_000);
+    }
+
+    private static void Suggest(SuggestOptions suggest, ConfigErrors errors)
+    {
+        errors.Within(nameof(suggest.MinSiblings), suggest.MinSiblings, 2, 1000);
+        errors.Within(nameof(suggest.MaxNames), suggest.MaxNames, 0, 1_000_000);
     }
 }

@@ -3,7 +3,7 @@ using YarpEgress.Configuration.Compilation;
 
 namespace YarpEgress.Tests.Configuration.Compilation;
 
-/// <summary><c>Dns</c>, <c>CircuitBreaker</c>, <c>Timeouts</c>, <c>Limits</c>, <c>Telemetry</c>, <c>Memory</c> (<see cref="SettingsValidator"/>).</summary>
+/// <summary><c>Dns</c>, <c>CircuitBreaker</c>, <c>Timeouts</c>, <c>Limits</c>, <c>Telemetry</c>, <c>Suggest</c>, <c>Memory</c> (<see cref="SettingsValidator"/>).</summary>
 public sealed class SettingsValidatorTests
 {
     private static List<string> Validate(EgressOptions options)
@@ -26,6 +26,7 @@ public sealed class SettingsValidatorTests
             Timeouts = new TimeoutOptions { TunnelIdle = TimeSpan.Zero, TunnelLifetime = TimeSpan.Zero, Drain = TimeSpan.FromSeconds(-1), UpstreamHttpIdle = TimeSpan.FromSeconds(-2) },
             Limits = new LimitOptions { MaxRequestHeadBytes = 1023, MaxConnectionsPerListener = -1, MaxConnectionsPerClient = -2, MaxClientHelloBytes = 1048577, MaxUpstreamHttpConnections = 0, MaxUpstreamHttpConnectionsPerDestination = 1_000_001 },
             Telemetry = new TelemetryOptions { MaxDestinationLabels = -1, MaxListedConnections = 100_001 },
+            Suggest = new SuggestOptions { MinSiblings = 1, MaxNames = -5 },
             Memory = new MemoryOptions { IdleTrimAfter = TimeSpan.FromSeconds(-1) },
         });
         Assert.Equal(
@@ -49,6 +50,8 @@ public sealed class SettingsValidatorTests
                 "Egress:Limits:MaxUpstreamHttpConnectionsPerDestination: 1000001 is outside 1-1000000",
                 "Egress:Telemetry:MaxDestinationLabels: -1 is outside 0-100000",
                 "Egress:Telemetry:MaxListedConnections: 100001 is outside 0-100000",
+                "Egress:Suggest:MinSiblings: 1 is outside 2-1000",
+                "Egress:Suggest:MaxNames: -5 is outside 0-1000000",
                 "Egress:Memory:IdleTrimAfter: must not be negative (00:00:00 turns it off), got -00:00:01",
             ],
             errors);
@@ -63,6 +66,7 @@ public sealed class SettingsValidatorTests
             Timeouts = new TimeoutOptions { DrainDelay = TimeSpan.Zero, Drain = TimeSpan.Zero },
             Limits = new LimitOptions { MaxConnectionsPerListener = 0, MaxConnectionsPerClient = 0 },
             Telemetry = new TelemetryOptions { MaxDestinationLabels = 0, MaxListedConnections = 0 },
+            Suggest = new SuggestOptions { MinSiblings = 2, MaxNames = 0 },
             Memory = new MemoryOptions { IdleTrimAfter = TimeSpan.Zero },
         }));
     }
