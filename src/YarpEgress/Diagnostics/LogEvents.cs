@@ -29,6 +29,7 @@ internal static class LogEvents
     // 250-279: tunnels, dialed and relayed (Proxying, Tunneling).
     public const int TunnelOpened = 250;
     public const int TunnelUpstreamFailed = 251;
+    public const int TunnelEnded = 270;
 
     // 300-399: dialing upstreams (Upstream).
     public const int DialFailed = 300;

@@ -91,7 +91,7 @@ public static class EgressHostingExtensions
         // (Listeners/ListenerPipeline).
         services.AddSingleton<EgressGate>();
         services.AddSingleton<TunnelStep>();
-        services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
+        services.AddSingleton<TunnelRelay>();
 
         // Plain HTTP: YARP's forwarder with one shared invoker.
         services.AddHttpForwarder();
