@@ -31,6 +31,7 @@ internal static class LogEvents
     public const int TunnelUpstreamFailed = 251;
     public const int SpliceFault = 260;
     public const int SpliceUnavailable = 261;
+    public const int TunnelEnded = 270;
 
     // 300-399: dialing upstreams (Upstream).
     public const int DialFailed = 300;

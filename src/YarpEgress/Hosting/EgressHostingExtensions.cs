@@ -103,7 +103,7 @@ public static class EgressHostingExtensions
 
             return new SpliceRelay(sp.GetRequiredService<TimeProvider>(), Settings, sp.GetRequiredService<ILogger<SpliceRelay>>());
         });
-        services.AddSingleton<ITunnelCopier, SocketTunnelCopier>();
+        services.AddSingleton<TunnelRelay>();
 
         // Plain HTTP: YARP's forwarder with one shared invoker.
         services.AddHttpForwarder();

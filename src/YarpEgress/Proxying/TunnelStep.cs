@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 using YarpEgress.Addressing;
 using YarpEgress.Diagnostics;
 using YarpEgress.Telemetry;
@@ -10,7 +9,7 @@ using YarpEgress.Upstream;
 namespace YarpEgress.Proxying;
 
 /// <summary>What CONNECT and SNI tunnels do once the gate allowed them: dial the plan, then relay and account.</summary>
-internal sealed partial class TunnelStep(UpstreamConnector connector, ITunnelCopier copier, ILogger<TunnelStep> logger)
+internal sealed partial class TunnelStep(UpstreamConnector connector, TunnelRelay relay, ILogger<TunnelStep> logger)
 {
     /// <summary>
     /// Dials the plan under the context's snapshot, cancelled when the client leaves or the drain ends. A failure is
@@ -60,23 +59,42 @@ internal sealed partial class TunnelStep(UpstreamConnector connector, ITunnelCop
 
     /// <summary>
     /// Relays until both sides are done, then disposes the upstream socket and records how it ended. A client whose
-    /// socket sits right under the caller (no TLS terminated in between) is relayed socket to socket.
+    /// socket sits right under the caller (no TLS terminated in between) is detached and relayed socket to socket;
+    /// one whose TLS the gateway terminated, through the TLS layer's pipes.
     /// </summary>
     public async Task RelayAsync(ProxyContext context, ConnectionContext client, bool rawClient, Socket upstream)
     {
         var session = context.Session!;
         using (upstream)
         {
-            var timeouts = context.Snapshot.Timeouts;
-            var clientSocket = rawClient ? client.Features.Get<IConnectionSocketFeature>()?.Socket : null;
-            var result = await copier.RelayAsync(client, clientSocket, upstream, session, new TunnelTimeouts(timeouts.TunnelIdle, timeouts.TunnelLifetime), context.Draining);
+            var limits = context.Snapshot.Timeouts;
+            var timeouts = new TunnelTimeouts(limits.TunnelIdle, limits.TunnelLifetime);
+            var result = rawClient
+                ? await relay.RelayAsync(client, upstream, session, timeouts, context.Draining)
+                : await relay.RelayTerminatedAsync(client, upstream, session, timeouts, context.Draining);
             session.End = ConnectionEndWords.Of(result.End);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                LogEnded(logger, session.Id, session.Protocol, session.End.ToTag(), result.BytesFromClient, result.BytesFromUpstream, ErrorText(result.Error));
+            }
         }
     }
+
+    /// <summary>What ended a tunnel, in a word a log reader can search for: the socket error's name, else the exception's type.</summary>
+    internal static string ErrorText(Exception? error) => error switch
+    {
+        null => "-",
+        SocketException socket => socket.SocketErrorCode.ToString(),
+        { InnerException: SocketException inner } => inner.SocketErrorCode.ToString(),
+        _ => error.GetType().Name,
+    };
 
     [LoggerMessage(EventId = LogEvents.TunnelOpened, EventName = nameof(LogEvents.TunnelOpened), Level = LogLevel.Debug, Message = "#{SessionId} {Protocol} {Destination} open to {Upstream}")]
     private static partial void LogOpened(ILogger logger, long sessionId, string protocol, Destination destination, string? upstream);
 
     [LoggerMessage(EventId = LogEvents.TunnelUpstreamFailed, EventName = nameof(LogEvents.TunnelUpstreamFailed), Level = LogLevel.Warning, Message = "#{SessionId} {Protocol} {Destination} failed ({Kind}): {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, long sessionId, string protocol, Destination destination, ConnectFailureKind kind, string reason);
+
+    [LoggerMessage(EventId = LogEvents.TunnelEnded, EventName = nameof(LogEvents.TunnelEnded), Level = LogLevel.Debug, Message = "#{SessionId} {Protocol} tunnel ended {End} ({Error}) after {BytesFromClient} bytes up, {BytesFromUpstream} down")]
+    private static partial void LogEnded(ILogger logger, long sessionId, string protocol, string end, long bytesFromClient, long bytesFromUpstream, string error);
 }

@@ -14,7 +14,7 @@ internal sealed class StallWatch(TimeProvider time) : IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    private TunnelRelay? _relay;
+    private TunnelControl? _relay;
     private Socket? _client;
     private Socket? _upstream;
     private ITimer? _timer;
@@ -24,7 +24,7 @@ internal sealed class StallWatch(TimeProvider time) : IDisposable
     /// A send of one direction is waiting: watch <paramref name="source"/>, the socket it copies from (the client's
     /// for the upload). Returns true, so the caller calls <see cref="End"/> when the send completes.
     /// </summary>
-    public bool Begin(bool upload, Socket source, TunnelRelay relay)
+    public bool Begin(bool upload, Socket source, TunnelControl relay)
     {
         if (upload)
         {
@@ -55,7 +55,7 @@ internal sealed class StallWatch(TimeProvider time) : IDisposable
         }
     }
 
-    private void Arm(TunnelRelay relay)
+    private void Arm(TunnelControl relay)
     {
         if (_timer is null)
         {
@@ -75,13 +75,13 @@ internal sealed class StallWatch(TimeProvider time) : IDisposable
         {
             Park();
         }
-        else if (client is not null && HasFailed(client))
+        else if (client is not null && SocketHealth.PendingError(client) is { } clientError)
         {
-            _relay!.Stop(TunnelEnd.ClientReset);
+            _relay!.Stop(TunnelEnd.ClientReset, clientError);
         }
-        else if (upstream is not null && HasFailed(upstream))
+        else if (upstream is not null && SocketHealth.PendingError(upstream) is { } upstreamError)
         {
-            _relay!.Stop(TunnelEnd.UpstreamReset);
+            _relay!.Stop(TunnelEnd.UpstreamReset, upstreamError);
         }
     }
 
@@ -109,19 +109,6 @@ internal sealed class StallWatch(TimeProvider time) : IDisposable
         catch (ObjectDisposedException)
         {
             return false;
-        }
-    }
-
-    /// <summary>A reset (or any error) is pending on the socket; one that is already closed is gone as well.</summary>
-    private static bool HasFailed(Socket socket)
-    {
-        try
-        {
-            return socket.Poll(0, SelectMode.SelectError);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            return true;
         }
     }
 

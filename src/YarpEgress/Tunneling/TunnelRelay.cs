@@ -1,347 +1,187 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using YarpEgress.Transport;
+using YarpEgress.Tunneling.Splice;
 
 namespace YarpEgress.Tunneling;
 
 /// <summary>
-/// One tunnel's two directions and their shared state: the stop signal both directions and the watchdog share, the
-/// last activity, and the stall watch. A direction that waits for its destination to take bytes is not reading its
-/// source, so nothing would notice that source resetting (a client that resets while the upstream reads nothing):
-/// while a send waits, <see cref="StallWatch"/> polls the source for a pending error.
+/// Relays a tunnel with half-close: a FIN from one side is passed on as a FIN to the other, and the tunnel ends when
+/// both directions are done; a reset on one side resets the other; a watchdog ends it at the idle timeout and the
+/// lifetime. Two shapes, one per kind of client connection:
+/// <list type="bullet">
+/// <item><see cref="RelayAsync"/>: a plain TCP client on the gateway's transport. Its socket is detached from the
+/// transport's pipes (<see cref="ISocketDetachFeature"/>) and <see cref="RelayDetachedAsync"/> copies socket to socket
+/// (<see cref="SocketCopier"/>), both ways.</item>
+/// <item><see cref="RelayTerminatedAsync"/>: a client whose TLS the gateway terminates; its bytes are the TLS
+/// layer's pipes (<see cref="PipeCopier"/>).</item>
+/// </list>
 /// </summary>
-internal sealed class TunnelRelay(Socket upstream, Socket? clientWatch, ITunnelMeter? meter, TimeProvider time, CancellationToken outer) : IDisposable
+internal sealed class TunnelRelay(TimeProvider time, SpliceRelay? splice = null)
 {
-    private const int BufferSize = 64 * 1024;
-
-    private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
-    private readonly CancellationTokenSource _finished = new();
-    private readonly StallWatch _stalls = new(time);
-    private long _lastActivity = time.GetTimestamp();
-    private int _stopReason = -1;
-
-    /// <summary>Set when the watchdog or the stall watch, not a direction itself, ended the tunnel.</summary>
-    public TunnelEnd? StopReason => _stopReason < 0 ? null : (TunnelEnd)_stopReason;
-
-    private CancellationToken Token => _stop.Token;
-
-    public void Finish() => _finished.Cancel();
-
-    /// <summary>Ends the tunnel when it has been silent for the idle timeout, or has lived its lifetime.</summary>
-    public async Task WatchAsync(TunnelTimeouts timeouts)
-    {
-        var start = time.GetTimestamp();
-        var interval = TimeSpan.FromTicks(Math.Clamp(timeouts.Idle.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(30).Ticks));
-        if (timeouts.Lifetime is { } lifetime && lifetime < interval)
-        {
-            interval = lifetime;
-        }
-
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(_finished.Token, _stop.Token);
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(interval, time, done.Token);
-                var now = time.GetTimestamp();
-                if (timeouts.Lifetime is { } max && time.GetElapsedTime(start, now) >= max)
-                {
-                    Stop(TunnelEnd.LifetimeExceeded);
-                    return;
-                }
-
-                if (time.GetElapsedTime(Volatile.Read(ref _lastActivity), now) >= timeouts.Idle)
-                {
-                    Stop(TunnelEnd.IdleTimeout);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>Stops both directions; the first reason given is the one the tunnel ends with.</summary>
-    public void Stop(TunnelEnd reason)
-    {
-        Interlocked.CompareExchange(ref _stopReason, (int)reason, -1);
-        try
-        {
-            _stop.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // the tunnel is already over
-        }
-    }
-
-    private void Touch() => Volatile.Write(ref _lastActivity, time.GetTimestamp());
+    /// <summary>How long a stopped tunnel waits for each side's FIN after sending its own, before closing anyway.</summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// One direction, socket to socket: the bytes <paramref name="first"/> holds (received before the tunnel), then
-    /// whatever <paramref name="from"/> receives, until its FIN, which is passed on as a FIN to <paramref name="to"/>.
-    /// An error on either socket stops both directions.
+    /// Relays a plain TCP client: detaches its socket, then <see cref="RelayDetachedAsync"/>. Bytes still unread in the
+    /// client's input pipe (pipelined after the CONNECT head, or a peeked ClientHello) go upstream first. A connection
+    /// without a socket to detach is relayed through its pipes.
     /// </summary>
-    public async Task<(long Bytes, TunnelEnd End)> CopyAsync(Socket from, Socket to, DetachedSocket? first, bool upload)
+    public async Task<TunnelResult> RelayAsync(ConnectionContext client, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken)
     {
-        var (fromReset, toReset) = upload ? (TunnelEnd.ClientReset, TunnelEnd.UpstreamReset) : (TunnelEnd.UpstreamReset, TunnelEnd.ClientReset);
-        var pending = first?.Pending ?? ReadOnlySequence<byte>.Empty;
-        long total = 0;
-        while (true)
+        if (client.Features.Get<ISocketDetachFeature>() is not { } detach)
         {
-            byte[]? buffer = null;
-            var stage = fromReset;
-            try
-            {
-                ReadOnlyMemory<byte> chunk;
-                if (!pending.IsEmpty)
-                {
-                    chunk = pending.First;
-                    pending = pending.Slice(chunk.Length);
-                }
-                else
-                {
-                    first?.ReleasePending(); // sent: the transport's pipe segments go back to the pool
-                    first = null;
-                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Token);
-                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                    var read = await from.ReceiveAsync(buffer, SocketFlags.None, Token);
-                    if (read == 0)
-                    {
-                        TryShutdownSend(to);
-                        return (total, TunnelEnd.Closed);
-                    }
-
-                    chunk = buffer.AsMemory(0, read);
-                }
-
-                stage = toReset;
-                var rest = chunk;
-                while (!rest.IsEmpty)
-                {
-                    var send = to.SendAsync(rest, SocketFlags.None, Token);
-                    var stalled = !send.IsCompleted && _stalls.Begin(upload, from, this);
-                    try
-                    {
-                        rest = rest[await send..];
-                    }
-                    finally
-                    {
-                        if (stalled)
-                        {
-                            _stalls.End(upload);
-                        }
-                    }
-                }
-
-                total += chunk.Length;
-                Moved(chunk.Length, upload);
-            }
-            catch (OperationCanceledException)
-            {
-                return (total, TunnelEnd.Cancelled);
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                Stop(stage);
-                return (total, StopReason ?? stage);
-            }
-            finally
-            {
-                if (buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
+            // No socket to take (an in-memory transport, as the middleware tests use): its pipes are the client.
+            return await RelayTerminatedAsync(client, upstream, meter, timeouts, cancellationToken);
         }
+
+        using var detached = await detach.DetachAsync();
+        if (detached is null)
+        {
+            Reset(upstream);
+            return new TunnelResult(0, 0, TunnelEnd.ClientReset); // the client left before the tunnel started
+        }
+
+        var result = await RelayDetachedAsync(detached, upstream, meter, timeouts, cancellationToken);
+        if (result.End == TunnelEnd.UpstreamReset)
+        {
+            client.Abort(new ConnectionAbortedException("The upstream reset the connection."));
+        }
+
+        return result;
     }
 
-    private void Moved(int bytes, bool upload)
+    /// <summary>
+    /// The one place where a detached client socket and its upstream are relayed until both are done: kernel to kernel
+    /// by the splice engine where it takes the tunnel (<see cref="SpliceRelay"/>: Linux, <c>Egress:Tunnels:Splice</c>),
+    /// else socket to socket through pooled buffers.
+    /// </summary>
+    public async Task<TunnelResult> RelayDetachedAsync(DetachedSocket client, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken)
     {
-        Touch();
-        if (upload)
+        if (splice is not null && await splice.RelayAsync(client, upstream, meter, timeouts, cancellationToken) is { } spliced)
         {
-            meter?.FromClient(bytes);
+            return spliced;
         }
-        else
-        {
-            meter?.ToClient(bytes);
-        }
+
+        using var control = new TunnelControl(meter, time, cancellationToken);
+        var watchdog = control.WatchAsync(timeouts);
+        var upload = Direction(SocketCopier.CopyAsync(client.Socket, upstream, client, upload: true, control), upload: true, control);
+        var download = Direction(SocketCopier.CopyAsync(upstream, client.Socket, first: null, upload: false, control), upload: false, control);
+        var result = await FinishAsync(upload, download, watchdog, control);
+        await EndAsync(result.End, upstream, client.Socket, readClient: true);
+        return result;
     }
 
-    /// <summary>The portable upload, for transports that keep their socket (TLS terminated): the client's input pipe to the upstream.</summary>
-    public async Task<(long Bytes, TunnelEnd End)> UploadAsync(PipeReader input)
+    /// <summary>Relays a client whose TLS the gateway terminated: its input pipe to the upstream and back to its output pipe.</summary>
+    public async Task<TunnelResult> RelayTerminatedAsync(ConnectionContext client, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken)
     {
-        long total = 0;
-        while (true)
+        // The transport still owns the TCP socket under the TLS layer: the stall watch polls it for the client's reset.
+        var clientWatch = client.Features.Get<IConnectionSocketFeature>()?.Socket;
+        using var control = new TunnelControl(meter, time, cancellationToken);
+        var watchdog = control.WatchAsync(timeouts);
+        var upload = Direction(PipeCopier.UploadAsync(client.Transport.Input, upstream, clientWatch, control), upload: true, control);
+        var download = Direction(PipeCopier.DownloadAsync(upstream, client.Transport.Output, control), upload: false, control);
+        var result = await FinishAsync(upload, download, watchdog, control);
+        await EndAsync(result.End, upstream, client: null, readClient: false);
+        if (result.End == TunnelEnd.UpstreamReset)
         {
-            ReadResult result;
-            try
-            {
-                result = await input.ReadAsync(Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return (total, TunnelEnd.Cancelled);
-            }
-            catch (Exception)
-            {
-                Stop(TunnelEnd.ClientReset);
-                return (total, TunnelEnd.ClientReset);
-            }
+            client.Abort(new ConnectionAbortedException("The upstream reset the connection."));
+        }
 
-            var buffer = result.Buffer;
-            try
-            {
-                await SendAsync(buffer);
-            }
-            catch (OperationCanceledException)
-            {
-                return (total, TunnelEnd.Cancelled);
-            }
-            catch (SocketException)
-            {
-                Stop(TunnelEnd.UpstreamReset);
-                return (total, TunnelEnd.UpstreamReset);
-            }
+        return result;
+    }
 
-            total += buffer.Length;
-            if (!buffer.IsEmpty)
-            {
-                Touch();
-                meter?.FromClient((int)buffer.Length);
-            }
+    /// <summary>A direction that failed stops the other, naming the side that failed and its exception.</summary>
+    private static async Task<(CopyResult Result, long Bytes)> Direction(Task<(CopyResult Result, long Bytes, Exception? Error)> copy, bool upload, TunnelControl control)
+    {
+        var (result, bytes, error) = await copy;
+        if (result is CopyResult.InputError or CopyResult.OutputError)
+        {
+            var clientFailed = upload == (result == CopyResult.InputError);
+            control.Stop(clientFailed ? TunnelEnd.ClientReset : TunnelEnd.UpstreamReset, error);
+        }
 
-            input.AdvanceTo(buffer.End);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                TryShutdownSend(upstream);
-                return (total, result.IsCanceled ? TunnelEnd.Cancelled : TunnelEnd.Closed);
-            }
+        return (result, bytes);
+    }
+
+    private static async Task<TunnelResult> FinishAsync(Task<(CopyResult Result, long Bytes)> upload, Task<(CopyResult Result, long Bytes)> download, Task watchdog, TunnelControl control)
+    {
+        var (up, fromClient) = await upload;
+        var (down, fromUpstream) = await download;
+        control.Finish();
+        await watchdog;
+
+        // A side's failure, the watchdog or the stall watch named the end; else both FINs arrived, or the drain stopped it.
+        var end = control.StopReason ?? (up == CopyResult.Completed && down == CopyResult.Completed ? TunnelEnd.Closed : TunnelEnd.Cancelled);
+        return new TunnelResult(fromClient, fromUpstream, end, control.Error);
+    }
+
+    /// <summary>What each side is told at the end: a reset is passed on; a stop by the gateway closes in order.</summary>
+    private async Task EndAsync(TunnelEnd end, Socket upstream, Socket? client, bool readClient)
+    {
+        if (end is TunnelEnd.Cancelled or TunnelEnd.IdleTimeout or TunnelEnd.LifetimeExceeded)
+        {
+            await CloseInOrderAsync(upstream, client, readClient);
+        }
+        else if (end == TunnelEnd.ClientReset)
+        {
+            Reset(upstream);
+        }
+        else if (end == TunnelEnd.UpstreamReset && client is not null)
+        {
+            Reset(client);
         }
     }
 
     /// <summary>
-    /// Sends what the client's pipe holds. The transport fills it in blocks, so a multi-block read is copied into a
-    /// pooled 64 KiB buffer and sent in as few sends (syscalls) as that takes, not one send per block.
+    /// Ends a tunnel that the gateway stops (drain, idle timeout, lifetime) the orderly way: a FIN to each side, then
+    /// what either still sends is read and dropped until its own FIN, within <see cref="CloseGrace"/>, because closing
+    /// a socket with unread bytes sends a reset instead. The client's socket is read only when detached from the
+    /// transport (otherwise the transport reads it).
     /// </summary>
-    private async ValueTask SendAsync(ReadOnlySequence<byte> buffer)
+    private async Task CloseInOrderAsync(Socket upstream, Socket? client, bool readClient)
     {
-        if (buffer.IsSingleSegment)
+        SocketCopier.TryShutdownSend(upstream);
+        if (client is not null)
         {
-            await SendWatchedAsync(buffer.First);
-            return;
+            SocketCopier.TryShutdownSend(client);
         }
 
-        var chunk = ArrayPool<byte>.Shared.Rent(BufferSize);
+        using var grace = new CancellationTokenSource(CloseGrace, time);
+        await Task.WhenAll(DiscardUntilFinAsync(upstream, grace.Token), readClient && client is not null ? DiscardUntilFinAsync(client, grace.Token) : Task.CompletedTask);
+    }
+
+    private static async Task DiscardUntilFinAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(SocketCopier.BufferSize);
         try
         {
-            while (!buffer.IsEmpty)
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) > 0)
             {
-                var length = (int)Math.Min(buffer.Length, chunk.Length);
-                buffer.Slice(0, length).CopyTo(chunk);
-                await SendWatchedAsync(chunk.AsMemory(0, length));
-                buffer = buffer.Slice(length);
             }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Reset, or still sending after the grace: the close that follows resets it.
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    private async ValueTask SendWatchedAsync(ReadOnlyMemory<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            var send = upstream.SendAsync(data, SocketFlags.None, Token);
-            var stalled = !send.IsCompleted && clientWatch is not null && _stalls.Begin(upload: true, clientWatch, this);
-            try
-            {
-                data = data[await send..];
-            }
-            finally
-            {
-                if (stalled)
-                {
-                    _stalls.End(upload: true);
-                }
-            }
-        }
-    }
-
-    /// <summary>The portable download, for transports without a socket: no half-close towards the client.</summary>
-    public async Task<(long Bytes, TunnelEnd End)> DownloadToPipeAsync(PipeWriter output)
-    {
-        long total = 0;
-        try
-        {
-            while (true)
-            {
-                await upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Token);
-                var memory = output.GetMemory(BufferSize);
-                var read = await upstream.ReceiveAsync(memory, SocketFlags.None, Token);
-                if (read == 0)
-                {
-                    await output.CompleteAsync();
-                    return (total, TunnelEnd.Closed);
-                }
-
-                output.Advance(read);
-                total += read;
-                Touch();
-                meter?.ToClient(read);
-                var flush = output.FlushAsync(Token);
-                var stalled = !flush.IsCompleted && _stalls.Begin(upload: false, upstream, this);
-                FlushResult flushed;
-                try
-                {
-                    flushed = await flush;
-                }
-                finally
-                {
-                    if (stalled)
-                    {
-                        _stalls.End(upload: false);
-                    }
-                }
-
-                if (flushed.IsCompleted)
-                {
-                    Stop(TunnelEnd.ClientReset);
-                    return (total, TunnelEnd.ClientReset);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return (total, TunnelEnd.Cancelled);
-        }
-        catch (SocketException)
-        {
-            Stop(TunnelEnd.UpstreamReset);
-            return (total, TunnelEnd.UpstreamReset);
-        }
-    }
-
-    public static void TryShutdownSend(Socket socket)
+    /// <summary>Close with RST rather than FIN, so the other side learns that this was not an orderly end.</summary>
+    private static void Reset(Socket socket)
     {
         try
         {
-            socket.Shutdown(SocketShutdown.Send);
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            // Already reset by the peer: nothing left to tell it.
         }
-    }
-
-    public void Dispose()
-    {
-        _stalls.Dispose();
-        _stop.Dispose();
-        _finished.Dispose();
     }
 }

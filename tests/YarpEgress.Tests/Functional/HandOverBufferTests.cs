@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using YarpEgress.Tests.Infrastructure;
 using YarpEgress.Tests.Sni;
 using YarpEgress.Transport;
-using YarpEgress.Tunneling;
 
 namespace YarpEgress.Tests.Functional;
 
@@ -56,7 +56,7 @@ public sealed class HandOverBufferTests
                 Routes = new[] { new { Host = "a.example.test", Via = $"http://127.0.0.1:{parent.Port}" } },
             },
         },
-            services => services.AddSingleton<ITunnelCopier>(sp => new RecordingCopier(new SocketTunnelCopier(TimeProvider.System), handOvers)));
+            services => services.AddSingleton<IConnectionListenerFactory>(new RecordingTransport(new EgressSocketTransportFactory(), handOvers)));
 
         using var client = await RawClient.ConnectAsync(path == "sni" ? gateway.EndPoint("tls") : gateway.Proxy);
         await client.SendAsync(path == "sni" ? prefix : "CONNECT a.example.test:443 HTTP/1.1\r\n\r\n"u8.ToArray());
@@ -91,18 +91,33 @@ public sealed class HandOverBufferTests
         return (offset, inOrder);
     }
 
-    /// <summary>The real copier, recording how many bytes each tunnel took over from the transport.</summary>
-    private sealed class RecordingCopier(ITunnelCopier inner, ConcurrentQueue<long> handOvers) : ITunnelCopier
+    /// <summary>The gateway's real transport, recording how many bytes each tunnel took over from it at the hand-over.</summary>
+    private sealed class RecordingTransport(EgressSocketTransportFactory inner, ConcurrentQueue<long> handOvers) : IConnectionListenerFactory, IConnectionListenerFactorySelector
     {
-        public Task<TunnelResult> RelayAsync(ConnectionContext client, Socket? clientSocket, Socket upstream, ITunnelMeter? meter, TunnelTimeouts timeouts, CancellationToken cancellationToken)
+        public bool CanBind(EndPoint endpoint) => inner.CanBind(endpoint);
+
+        public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+            new RecordingListener(await inner.BindAsync(endpoint, cancellationToken), handOvers);
+    }
+
+    private sealed class RecordingListener(IConnectionListener inner, ConcurrentQueue<long> handOvers) : IConnectionListener
+    {
+        public EndPoint EndPoint => inner.EndPoint;
+
+        public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
         {
-            if (client.Features.Get<ISocketDetachFeature>() is { } detach)
+            var connection = await inner.AcceptAsync(cancellationToken);
+            if (connection?.Features.Get<ISocketDetachFeature>() is { } detach)
             {
-                client.Features.Set<ISocketDetachFeature>(new RecordingDetach(detach, handOvers));
+                connection.Features.Set<ISocketDetachFeature>(new RecordingDetach(detach, handOvers));
             }
 
-            return inner.RelayAsync(client, clientSocket, upstream, meter, timeouts, cancellationToken);
+            return connection;
         }
+
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => inner.UnbindAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     private sealed class RecordingDetach(ISocketDetachFeature inner, ConcurrentQueue<long> handOvers) : ISocketDetachFeature

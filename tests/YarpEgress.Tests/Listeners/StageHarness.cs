@@ -37,7 +37,7 @@ internal sealed class StageHarness : IDisposable
         Gate = new EgressGate(store, authenticator, NullLogger<EgressGate>.Instance);
         var connector = new UpstreamConnector(new DnsCache(new SystemHostResolver(), Time), new AddressPolicy(new EgressEndpoints()),
             new ConnectBreakers(BreakerSettings.Of(options.CircuitBreaker), Time), Time, NullLogger<UpstreamConnector>.Instance);
-        Tunnels = new TunnelStep(connector, new SocketTunnelCopier(Time), NullLogger<TunnelStep>.Instance);
+        Tunnels = new TunnelStep(connector, new TunnelRelay(Time), NullLogger<TunnelStep>.Instance);
     }
 
     public FakeTimeProvider Time { get; } = new();

@@ -103,4 +103,71 @@ public sealed class EgressSocketConnectionTests : IAsyncLifetime
         client.Close();
         Assert.True(await Infrastructure.Eventually.TrueAsync(() => reset.ConnectionClosed.IsCancellationRequested, TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public async Task A_hand_over_while_the_receive_loop_waits_for_room_loses_no_byte_and_keeps_the_order()
+    {
+        // Nobody reads the pipe: the receive loop fills it to its pause and waits in a flush; the kernel holds the rest.
+        var sent = new byte[8 * EgressSocketConnection.InputPauseBytes];
+        for (var i = 0; i < sent.Length; i++)
+        {
+            sent[i] = (byte)(i % 251);
+        }
+
+        var send = Task.Run(async () =>
+        {
+            await _client.SendAsync(sent, SocketFlags.None);
+            _client.Shutdown(SocketShutdown.Send);
+        });
+        Assert.True(await Infrastructure.Eventually.TrueAsync(() => _connection.Transport.Input.TryRead(out var peek) && Peek(peek) >= EgressSocketConnection.InputPauseBytes, TimeSpan.FromSeconds(10)));
+
+        using var detached = await _connection.DetachAsync();
+        Assert.NotNull(detached);
+        var pending = System.Buffers.BuffersExtensions.ToArray(detached.Pending);
+        Assert.InRange(pending.Length, EgressSocketConnection.InputPauseBytes, EgressSocketConnection.InputPauseBytes + EgressSocketConnection.ReceiveSize);
+        using var received = new MemoryStream();
+        received.Write(pending);
+        var buffer = new byte[65536];
+        int read;
+        while ((read = await detached.Socket.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10))) > 0)
+        {
+            received.Write(buffer, 0, read);
+        }
+
+        await send;
+        Assert.Equal(sent, received.ToArray()); // the pipe's bytes, then the socket's, every one in order
+    }
+
+    /// <summary>The length of what a read saw, handed back neither consumed nor examined (examined bytes no longer count towards the pause).</summary>
+    private long Peek(System.IO.Pipelines.ReadResult result)
+    {
+        _connection.Transport.Input.AdvanceTo(result.Buffer.Start);
+        return result.Buffer.Length;
+    }
+
+    [Fact]
+    public async Task Bytes_and_a_FIN_in_one_segment_are_handed_over_and_the_FIN_stays_visible_on_the_socket()
+    {
+        _client.NoDelay = false;
+        await _client.SendAsync("CONNECT a:443 HTTP/1.1\r\n\r\nhello"u8.ToArray(), SocketFlags.None);
+        _client.Shutdown(SocketShutdown.Send);
+        await ExamineAsync(31);
+
+        using var detached = await _connection.DetachAsync();
+        Assert.NotNull(detached);
+        Assert.Equal("CONNECT a:443 HTTP/1.1\r\n\r\nhello", System.Text.Encoding.ASCII.GetString(System.Buffers.BuffersExtensions.ToArray(detached.Pending)));
+        Assert.Equal(0, await detached.Socket.ReceiveAsync(new byte[16], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10))); // the client's FIN
+    }
+
+    [Fact]
+    public async Task A_hand_over_after_an_abort_gets_nothing_and_gives_the_input_back()
+    {
+        await _client.SendAsync("pending"u8.ToArray(), SocketFlags.None);
+        await ExamineAsync(7);
+        _connection.Abort();
+
+        Assert.Null(await _connection.DetachAsync());
+        Assert.Throws<InvalidOperationException>(() => _connection.Transport.Input.TryRead(out _)); // completed: its segments went back to the pool
+        Assert.Null(await _connection.DetachAsync()); // and only once
+    }
 }
