@@ -17,7 +17,7 @@ public sealed class TunnelRelayTests : IAsyncLifetime
     private static readonly TunnelTimeouts NoTimeouts = new(TimeSpan.FromHours(1), null);
 
     private readonly FakeTimeProvider _time = new();
-    private readonly Meter _meter = new();
+    private readonly CountingMeter _meter = new();
     private SocketPair _client = null!;
     private SocketPair _upstream = null!;
 
@@ -65,7 +65,7 @@ public sealed class TunnelRelayTests : IAsyncLifetime
 
         var result = await relay;
         Assert.Equal(new TunnelResult(7, 20, TunnelEnd.Closed), result);
-        Assert.Equal((7, 20), (_meter.FromClientBytes, _meter.ToClientBytes));
+        Assert.Equal((7, 20), (_meter.FromClientTotal, _meter.ToClientTotal));
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class TunnelRelayTests : IAsyncLifetime
         _upstream.Peer.Shutdown(SocketShutdown.Send);
 
         Assert.Equal(new TunnelResult(14, 0, TunnelEnd.Closed), await relay);
-        Assert.Equal(14, _meter.FromClientBytes);
+        Assert.Equal(14, _meter.FromClientTotal);
     }
 
     [Fact]
@@ -211,19 +211,5 @@ public sealed class TunnelRelayTests : IAsyncLifetime
         }
 
         return await relay;
-    }
-
-    private sealed class Meter : ITunnelMeter
-    {
-        private long _fromClient;
-        private long _toClient;
-
-        public long FromClientBytes => Volatile.Read(ref _fromClient);
-
-        public long ToClientBytes => Volatile.Read(ref _toClient);
-
-        public void FromClient(int bytes) => Interlocked.Add(ref _fromClient, bytes);
-
-        public void ToClient(int bytes) => Interlocked.Add(ref _toClient, bytes);
     }
 }

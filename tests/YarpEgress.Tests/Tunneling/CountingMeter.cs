@@ -1,6 +1,6 @@
 using YarpEgress.Tunneling;
 
-namespace YarpEgress.Tests.Tunneling.Splice;
+namespace YarpEgress.Tests.Tunneling;
 
 /// <summary>What a relay reported as it moved bytes, each way.</summary>
 internal sealed class CountingMeter : ITunnelMeter
