@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 
 namespace YarpEgress.Telemetry;
@@ -15,29 +14,8 @@ internal sealed class DestinationLabels(Func<int> limit)
     public static readonly DestinationLabel Denied = new("denied", DestinationLabel.NoPort);
     public static readonly DestinationLabel Invalid = new("invalid", DestinationLabel.NoPort);
 
-    private readonly ConcurrentDictionary<(string Host, int Port), DestinationLabel> _known = new();
-    private int _count;
+    private readonly CappedLabels<(string Host, int Port), DestinationLabel> _labels = new(limit, Other);
 
-    public DestinationLabel For(string host, int port)
-    {
-        if (_known.TryGetValue((host, port), out var label))
-        {
-            return label;
-        }
-
-        if (Interlocked.Increment(ref _count) > limit())
-        {
-            Interlocked.Decrement(ref _count);
-            return Other;
-        }
-
-        label = new DestinationLabel(host, port == 0 ? DestinationLabel.NoPort : port.ToString(CultureInfo.InvariantCulture));
-        if (!_known.TryAdd((host, port), label))
-        {
-            Interlocked.Decrement(ref _count); // another thread added it first
-            return _known[(host, port)];
-        }
-
-        return label;
-    }
+    public DestinationLabel For(string host, int port) =>
+        _labels.For((host, port), static key => new DestinationLabel(key.Host, key.Port == 0 ? DestinationLabel.NoPort : key.Port.ToString(CultureInfo.InvariantCulture)));
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using YarpEgress.Policy.Clients;
 
 namespace YarpEgress.Telemetry;
@@ -13,33 +12,8 @@ internal sealed class WorkloadLabels(Func<int> limit)
     public static readonly (string Namespace, string Workload) Unknown = ("-", "-");
     public static readonly (string Namespace, string Workload) Other = ("other", "other");
 
-    private readonly ConcurrentDictionary<(string Namespace, string Workload), bool> _known = new();
-    private int _count;
+    private readonly CappedLabels<(string Namespace, string Workload), (string Namespace, string Workload)> _labels = new(limit, Other);
 
-    public (string Namespace, string Workload) For(WorkloadIdentity? identity)
-    {
-        if (identity is null)
-        {
-            return Unknown;
-        }
-
-        var key = (identity.Namespace, identity.Workload);
-        if (_known.ContainsKey(key))
-        {
-            return key;
-        }
-
-        if (Interlocked.Increment(ref _count) > limit())
-        {
-            Interlocked.Decrement(ref _count);
-            return Other;
-        }
-
-        if (!_known.TryAdd(key, true))
-        {
-            Interlocked.Decrement(ref _count); // another thread added it first
-        }
-
-        return key;
-    }
+    public (string Namespace, string Workload) For(WorkloadIdentity? identity) =>
+        identity is null ? Unknown : _labels.For((identity.Namespace, identity.Workload), static key => key);
 }
